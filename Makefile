@@ -1,0 +1,55 @@
+# Pressroom. `make run` and `make test` do all the set-up on a machine that has only python3 and make.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3
+VENV := .venv
+UV_VERSION := 0.13.9
+UV := $(VENV)/bin/uv
+# uv reads the machine's certificate store (this network's HTTPS goes through its own authority)
+# and never downloads an interpreter.
+export UV_SYSTEM_CERTS := 1
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: help install run test lint typecheck pytest format clean
+
+help:
+	@echo "make install   create $(VENV)/ from uv.lock"
+	@echo "make run       install, migrate, ingest seeds/, serve on HOST:PORT (default 127.0.0.1:8000)"
+	@echo "make test      install, then ruff, mypy and pytest"
+	@echo "make format    apply ruff's fixes and formatting"
+
+# uv itself is bootstrapped with pip into the project's venv, pinned; `uv sync` then installs exactly
+# the locked set (uv is in the lock's dev group, so the sync keeps it).
+$(UV):
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml
+	$(UV) sync --locked --python $(VENV)/bin/python
+	@touch $@
+
+install: $(VENV)/.synced
+
+run: install
+	$(VENV)/bin/pressroom serve --migrate --ingest seeds
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install
+	$(VENV)/bin/mypy
+
+pytest: install
+	$(VENV)/bin/pytest
+
+test: lint typecheck pytest
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Pressroom: an open JSON API for press releases."""

@@ -1,0 +1,143 @@
+"""The `pressroom` console script: migrate, ingest, serve."""
+
+import argparse
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from sqlalchemy.exc import DBAPIError
+
+from app.config import Settings
+from app.db import create_db_engine
+from app.ingest.command import UsageError, ingest
+from app.schema_version import current_revision, head_revision, upgrade
+
+EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+
+
+def _language(value: str) -> str:
+    if not re.fullmatch(r"[a-z]{2}", value):
+        raise argparse.ArgumentTypeError(f"{value!r} is not an ISO 639-1 code such as en, ru or kk")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pressroom",
+        description="Press releases over a JSON API. Configuration comes from the environment "
+        "(DATABASE_URL, HOST, PORT, WEB_CONCURRENCY, CORS_ORIGINS, LOG_LEVEL).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    migrate = commands.add_parser("migrate", help="upgrade the database schema")
+    migrate.add_argument("--revision", default="head", help="target revision (default: head)")
+
+    ingest_cmd = commands.add_parser(
+        "ingest",
+        help="load releases from files and directories",
+        description="Load releases (seed .txt files) from files and directories, recursively. "
+        "Exit status: 0 all loaded, 1 something was rejected, 2 usage or I/O error.",
+    )
+    ingest_cmd.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    ingest_cmd.add_argument("--source", help="the source to record on every release of this run")
+    ingest_cmd.add_argument("--language", type=_language, help="ISO 639-1 code of every release")
+    ingest_cmd.add_argument(
+        "--strict", action="store_true", help="write nothing when anything is rejected"
+    )
+    ingest_cmd.add_argument(
+        "--dry-run", action="store_true", help="validate and report, writing nothing"
+    )
+
+    serve = commands.add_parser("serve", help="serve the API with uvicorn on HOST:PORT")
+    serve.add_argument("--migrate", action="store_true", help="migrate the database first")
+    serve.add_argument(
+        "--ingest",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="PATH",
+        help="ingest PATH before serving; stop if anything in it is rejected (repeatable)",
+    )
+    return parser
+
+
+def _run_ingest(
+    settings: Settings,
+    paths: Sequence[Path],
+    *,
+    source: str | None = None,
+    language: str | None = None,
+    strict: bool = False,
+    dry_run: bool = False,
+) -> int:
+    engine = create_db_engine(settings.database_url)
+    try:
+        with engine.connect() as connection:
+            revision = current_revision(connection)
+        expected = head_revision(settings.database_url)
+        if revision != expected:
+            print(
+                f"pressroom: the database is at schema revision {revision or 'none'}, not "
+                f"{expected}: run `pressroom migrate` first",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        report = ingest(
+            engine, paths, source=source, language=language, strict=strict, dry_run=dry_run
+        )
+    except UsageError as error:
+        print(f"pressroom: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except DBAPIError as error:
+        print(f"pressroom: the database failed: {error.orig}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        engine.dispose()
+    for rejection in report.rejections:
+        print(f"rejected {rejection}", file=sys.stderr)
+    note = "" if report.written else " (nothing written)"
+    print(f"{report.summary()}{note}")
+    return report.exit_status
+
+
+def _serve(settings: Settings) -> int:
+    import uvicorn  # noqa: PLC0415  (only the serve command needs it)
+
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.web_concurrency,
+        log_level=settings.log_level.lower(),
+        timeout_graceful_shutdown=10,
+    )
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = Settings()
+    if args.command == "migrate" or (args.command == "serve" and args.migrate):
+        upgrade(settings.database_url, getattr(args, "revision", "head"))
+    if args.command == "ingest":
+        return _run_ingest(
+            settings,
+            args.paths,
+            source=args.source,
+            language=args.language,
+            strict=args.strict,
+            dry_run=args.dry_run,
+        )
+    if args.command == "serve":
+        for path in args.ingest:
+            status = _run_ingest(settings, [path])
+            if status != EXIT_OK:
+                return status
+        return _serve(settings)
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,25 @@
+"""Settings, read from the environment. Nothing here is built at import time: callers make a
+`Settings()` and pass it on, so a test can point the whole app at its own database."""
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///./data/pressroom.db",
+        description="SQLAlchemy URL of the database; SQLite (default) or postgresql+psycopg://…",
+    )
+    host: str = Field(default="127.0.0.1", description="Interface the server listens on.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port the server listens on.")
+    web_concurrency: int = Field(default=1, ge=1, le=64, description="uvicorn worker processes.")
+    cors_origins: str = Field(
+        default="*", description="Comma-separated origins allowed to call the API from a browser."
+    )
+    log_level: str = Field(default="info", description="debug, info, warning or error.")
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]

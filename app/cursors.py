@@ -1,0 +1,71 @@
+"""Opaque keyset cursors. A cursor holds the sort key of the last row served and a fingerprint of
+the request it belongs to, so a cursor replayed on another query, sort or filter set is refused
+instead of silently serving the wrong page."""
+
+import base64
+import binascii
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any
+
+from app.errors import BadRequest
+
+_VERSION = 1
+
+
+def fingerprint(*parts: Any) -> str:
+    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:12]
+
+
+def encode(key: Sequence[Any], owner: str) -> str:
+    raw = json.dumps({"v": _VERSION, "o": owner, "k": list(key)}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _strict_int(value: Any) -> int:
+    if type(value) is not int:
+        raise TypeError(value)
+    return value
+
+
+def _strict_float(value: Any) -> float:
+    if type(value) not in (int, float):
+        raise TypeError(value)
+    return float(value)
+
+
+_PARSERS: dict[type, Callable[[Any], Any]] = {
+    date: date.fromisoformat,
+    int: _strict_int,
+    float: _strict_float,
+}
+
+
+def decode(cursor: str, owner: str, types: Sequence[type]) -> tuple[Any, ...]:
+    """The sort key of the cursor, typed as `types`, or BadRequest saying what to do instead."""
+    key: tuple[Any, ...] = ()
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        valid = (
+            isinstance(raw, dict)
+            and raw.get("v") == _VERSION
+            and isinstance(raw.get("k"), list)
+            and len(raw["k"]) == len(types)
+        )
+        if valid:
+            key = tuple(_PARSERS[t](v) for t, v in zip(types, raw["k"], strict=True))
+    except (binascii.Error, ValueError, TypeError):
+        valid = False
+    if not valid:
+        raise BadRequest(
+            "The cursor is not one this API issued. Pass the next_cursor of a previous page "
+            "unchanged, or leave cursor out to start from the first page."
+        )
+    if raw["o"] != owner:
+        raise BadRequest(
+            "The cursor belongs to a different query, sort or filter set. Repeat the request that "
+            "returned it with the same parameters, or leave cursor out to start again."
+        )
+    return key

@@ -1,0 +1,80 @@
+"""Engines and the request-scoped connection.
+
+Two kinds of engine: the writer (migrations, ingestion) and the reader (serving). On SQLite the
+reader opens the file read-only (`mode=ro`), so the serving path cannot write even by mistake, and
+the writer switches the file to WAL so readers keep being served while an ingest runs.
+"""
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+BUSY_TIMEOUT_MS = 5000
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def sqlite_path(url: str) -> Path:
+    """The file behind a SQLite URL (relative paths are relative to the working directory)."""
+    database = make_url(url).database
+    if not database or database == ":memory:":
+        raise ValueError(
+            f"DATABASE_URL {url!r} names no database file; give sqlite:///path/to/file.db"
+        )
+    return Path(database)
+
+
+def create_db_engine(url: str, *, read_only: bool = False) -> Engine:
+    """The engine for `url`; `read_only` for the serving path."""
+    if not is_sqlite(url):
+        return create_engine(url, pool_pre_ping=True)
+
+    path = sqlite_path(url)
+    if read_only:
+        # SQLite's URI form opens the file read-only; it is never created here.
+        engine = create_engine(
+            f"sqlite:///file:{path}?mode=ro&uri=true",
+            connect_args={"check_same_thread": False},
+        )
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Hand transaction control to SQLAlchemy's "begin" event below: the sqlite3 module's own
+        # implicit BEGIN comes too late (only before DML) for a consistent read or an atomic run.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if read_only:
+            cursor.execute("PRAGMA query_only = ON")
+        else:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        # Writers take the write lock up front, so two writers queue on busy_timeout instead of
+        # failing when a read lock cannot be upgraded; readers get one snapshot per request.
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+def get_connection(request: Request) -> Iterator[Connection]:
+    """One read connection (and one consistent snapshot) per request."""
+    engine: Engine = request.app.state.read_engine
+    with engine.connect() as connection:
+        yield connection
+
+
+ConnectionDep = Annotated[Connection, Depends(get_connection)]

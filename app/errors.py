@@ -1,0 +1,120 @@
+"""One error vocabulary, one renderer: every error a client sees is an RFC 9457 problem document."""
+
+import logging
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.schemas import Problem, ProblemFieldError
+
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger("pressroom.errors")
+
+
+class AppError(Exception):
+    """An error with an HTTP status and a message written for the client."""
+
+    status = HTTPStatus.INTERNAL_SERVER_ERROR
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFound(AppError):
+    status = HTTPStatus.NOT_FOUND
+
+
+class BadRequest(AppError):
+    status = HTTPStatus.BAD_REQUEST
+
+
+class ServiceUnavailable(AppError):
+    status = HTTPStatus.SERVICE_UNAVAILABLE
+
+
+def problem_response(
+    request: Request,
+    status: int,
+    detail: str,
+    *,
+    errors: list[ProblemFieldError] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    problem = Problem(
+        title=HTTPStatus(status).phrase,
+        status=status,
+        detail=detail,
+        instance=request.url.path,
+        errors=errors,
+    )
+    return JSONResponse(
+        problem.model_dump(exclude_none=True),
+        status_code=status,
+        media_type=PROBLEM_JSON,
+        headers=headers,
+    )
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` entry documenting a route's problems in OpenAPI."""
+    return {
+        status: {
+            "model": Problem,
+            "description": HTTPStatus(status).phrase,
+            "content": {PROBLEM_JSON: {}},
+        }
+        for status in statuses
+    }
+
+
+def _validation_problem(request: Request, error: RequestValidationError) -> JSONResponse:
+    errors = [
+        ProblemFieldError(
+            parameter=".".join(str(part) for part in item["loc"]), message=item["msg"]
+        )
+        for item in error.errors()
+    ]
+    names = ", ".join(dict.fromkeys(e.parameter for e in errors))
+    detail = f"The request has invalid parameters: {names}."
+    return problem_response(request, 422, detail, errors=errors)
+
+
+def _http_problem(request: Request, error: StarletteHTTPException) -> JSONResponse:
+    detail = {
+        404: f"Nothing is served at {request.url.path}; see /docs for the routes.",
+        405: f"{request.method} is not allowed on {request.url.path}.",
+    }.get(error.status_code, str(error.detail))
+    return problem_response(request, error.status_code, detail, headers=error.headers)
+
+
+async def render_problem(request: Request, error: Exception) -> JSONResponse:
+    """The one exception handler: every error becomes a problem document, and only the ones the
+    client caused say more than that the server failed."""
+    match error:
+        case AppError():
+            return problem_response(request, error.status, error.detail)
+        case RequestValidationError():
+            return _validation_problem(request, error)
+        case StarletteHTTPException():
+            return _http_problem(request, error)
+        case DBAPIError():
+            log.error("database error on %s %s", request.method, request.url.path, exc_info=error)
+            detail = "The database is unavailable; try again shortly."
+            return problem_response(request, 503, detail, headers={"Retry-After": "5"})
+        case _:
+            log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+            detail = "The server failed to answer this request; the error has been logged."
+            return problem_response(request, 500, detail)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    classes = (AppError, RequestValidationError, StarletteHTTPException, DBAPIError, Exception)
+    for error_class in classes:
+        app.add_exception_handler(error_class, render_problem)

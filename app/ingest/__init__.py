@@ -1,0 +1,2 @@
+"""Ingestion: read releases from files, validate and normalise them, and upsert them in one
+transaction."""

@@ -1,0 +1,71 @@
+"""Normalisation shared by every input format: clean text, and the derived fields (lead, word count,
+slug, content hash) computed the same way whatever the release came from."""
+
+import hashlib
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+SLUG_TITLE_CHARS = 80
+_WORD = re.compile(r"\w+(?:['\u2019]\w+)*")  # "Kazakhstan's" is one word
+_SLUG_WORD = re.compile(r"[^\W_]+")
+# Control characters carry no text and break clients (and the snippet markers); tabs become spaces.
+_CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10)) | {9: 32, 127: None}
+
+
+def clean_line(line: str) -> str:
+    """NFC, no control characters, no surrounding white space."""
+    return unicodedata.normalize("NFC", line.translate(_CONTROL)).strip()
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    """A valid, normalised release, ready to store."""
+
+    external_id: str
+    title: str
+    published_on: date
+    paragraphs: tuple[str, ...]
+    source: str | None = None
+    language: str | None = None
+
+    @property
+    def body(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+    @property
+    def lead(self) -> str:
+        return self.paragraphs[0]
+
+    @property
+    def word_count(self) -> int:
+        return len(_WORD.findall(self.body))
+
+    @property
+    def content_hash(self) -> str:
+        """sha256 of everything stored that a new version of the release can change."""
+        content = [self.title, self.published_on.isoformat(), self.body, self.source, self.language]
+        return hashlib.sha256(json.dumps(content, ensure_ascii=False).encode()).hexdigest()
+
+    def slug(self) -> str:
+        """`2025-03-06-initiative-of-the-president…`: the date, then the title's words, lowercased
+        and without diacritics (other scripts keep their letters)."""
+        decomposed = unicodedata.normalize("NFKD", self.title.lower())
+        bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+        words = _SLUG_WORD.findall(unicodedata.normalize("NFC", bare))
+        title_part = ""
+        for word in words:
+            candidate = f"{title_part}-{word}" if title_part else word
+            if len(candidate) > SLUG_TITLE_CHARS:
+                break
+            title_part = candidate
+        if not title_part and words:  # a single very long word
+            title_part = words[0][:SLUG_TITLE_CHARS]
+        return f"{self.published_on.isoformat()}-{title_part}".rstrip("-")
+
+    def disambiguated_slug(self) -> str:
+        """The slug made unique by the external id, for a release whose title and date are taken."""
+        suffix = hashlib.sha256(self.external_id.encode()).hexdigest()[:8]
+        return f"{self.slug()}-{suffix}"

@@ -1,0 +1,47 @@
+"""The seed format (DESIGN §2): `NAME.txt`, first line `date YYYY-MM-DD Title`, then one paragraph
+per non-empty line. The file stem is the external id."""
+
+import re
+from datetime import date
+
+from app.ingest.normalize import Release, clean_line
+
+_FIRST_LINE = re.compile(r"date[ \t]+(?P<date>\S+)(?:[ \t]+(?P<title>.*))?")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+FIRST_LINE_HELP = "the first line must be 'date YYYY-MM-DD Title'"
+
+
+class Rejected(ValueError):
+    """The input cannot become a release; the message says why, for the person who sent it."""
+
+
+def parse_seed(data: bytes, *, external_id: str) -> Release:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise Rejected(
+            f"invalid UTF-8 at byte {error.start}: save the file as UTF-8 and ingest it again"
+        ) from None
+    lines = [clean_line(line) for line in text.removeprefix("\ufeff").splitlines()]
+    if not any(lines):
+        raise Rejected("the file is empty")
+
+    first = _FIRST_LINE.fullmatch(lines[0])
+    if first is None:
+        raise Rejected(f"{FIRST_LINE_HELP}, found {lines[0][:60]!r}")
+    raw_date = first["date"]
+    if not _ISO_DATE.fullmatch(raw_date):
+        raise Rejected(f"{FIRST_LINE_HELP}: {raw_date!r} is not a YYYY-MM-DD date")
+    try:
+        published_on = date.fromisoformat(raw_date)
+    except ValueError:
+        raise Rejected(f"impossible date {raw_date}: no such day in the calendar") from None
+    title = (first["title"] or "").strip()
+    if not title:
+        raise Rejected(f"missing title: {FIRST_LINE_HELP}")
+    paragraphs = tuple(line for line in lines[1:] if line)
+    if not paragraphs:
+        raise Rejected("empty body: put at least one paragraph after the first line")
+    return Release(
+        external_id=external_id, title=title, published_on=published_on, paragraphs=paragraphs
+    )

@@ -1,0 +1,62 @@
+"""The application factory. `create_app(settings)` builds the app; `app` (for
+`uvicorn app.main:app`) builds one from the environment on first use, never at import."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import version
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
+
+from app.config import Settings
+from app.db import create_db_engine
+from app.errors import install_error_handlers
+from app.routes import health, press_releases, search
+from app.schema_version import head_revision
+
+DESCRIPTION = """
+Press releases as JSON: list them, read one, search them in full text.
+
+Every error is an [RFC 9457](https://www.rfc-editor.org/rfc/rfc9457) problem document
+(`application/problem+json`). Lists and searches are paged by opaque cursors: pass a page's
+`next_cursor` (or follow its `Link: rel="next"` header) to get the next one.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    read_engine = create_db_engine(settings.database_url, read_only=True)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        read_engine.dispose()
+
+    # FastAPIOffline serves Swagger UI 5 and ReDoc from the package itself: no CDN.
+    app: FastAPI = FastAPIOffline(
+        title="Pressroom",
+        version=version("pressroom"),
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.read_engine = read_engine
+    app.state.head_revision = head_revision(settings.database_url)
+    install_error_handlers(app)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origin_list,
+        allow_methods=["GET"],
+        expose_headers=["ETag", "Link", "X-Request-ID"],
+    )
+    for module in (press_releases, search, health):
+        app.include_router(module.router)
+    return app
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        return create_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

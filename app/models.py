@@ -1,0 +1,41 @@
+"""The table classes. They serve migrations and ingestion; reads take the leaner Core road over
+`PressRelease.__table__` (see app/queries.py)."""
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, Index, Text
+from sqlmodel import Field, SQLModel
+
+# Deterministic constraint and index names, so migrations can name what they drop.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class PressReleaseBase(SQLModel):
+    external_id: str = Field(max_length=200, unique=True, description="Stable id from the source.")
+    slug: str = Field(max_length=120, unique=True)
+    title: str = Field(sa_column_kwargs={"nullable": False}, max_length=1000)
+    published_on: date
+    source: str | None = Field(default=None, max_length=200)
+    language: str | None = Field(default=None, max_length=2, description="ISO 639-1 code.")
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    lead: str = Field(sa_column=Column(Text, nullable=False))
+    word_count: int
+    content_hash: str = Field(max_length=64, description="sha256 of the normalised content.")
+
+
+class PressRelease(PressReleaseBase, table=True):
+    __tablename__ = "press_release"
+    # Every ORDER BY ends in id, so every index that serves a sort ends in id too.
+    __table_args__ = (
+        Index("ix_press_release_published_on_id", "published_on", "id"),
+        Index("ix_press_release_source_published_on_id", "source", "published_on", "id"),
+        Index("ix_press_release_language_published_on_id", "language", "published_on", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ingested_at: datetime
+    updated_at: datetime

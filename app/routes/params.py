@@ -1,0 +1,64 @@
+"""Query parameters shared by the list, search and (later) feed routes."""
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from pydantic import StringConstraints
+
+from app.errors import BadRequest
+from app.queries import Filters
+
+LimitParam = Annotated[
+    int, Query(ge=1, le=100, description="How many releases a page holds (1 to 100).")
+]
+CursorParam = Annotated[
+    str | None,
+    Query(
+        max_length=1000,
+        description="The `next_cursor` of the previous page, unchanged; leave out for the first "
+        "page. A cursor only works with the parameters of the request that returned it. In the "
+        "date orders a release added meanwhile never makes a row repeat or vanish; in relevance "
+        "order the order is stable while the archive is unchanged (an ingest changes the "
+        "statistics that scores come from).",
+    ),
+]
+
+
+def filter_params(
+    from_: Annotated[
+        date | None,
+        Query(alias="from", description="Only releases published on or after this date."),
+    ] = None,
+    to: Annotated[
+        date | None, Query(description="Only releases published on or before this date.")
+    ] = None,
+    source: Annotated[
+        list[str] | None,
+        Query(max_length=200, description="Only these sources; repeat for several (OR)."),
+    ] = None,
+    language: Annotated[
+        list[Annotated[str, StringConstraints(pattern="^[a-z]{2}$")]] | None,
+        Query(description="Only these ISO 639-1 languages; repeat for several (OR)."),
+    ] = None,
+) -> Filters:
+    if from_ is not None and to is not None and from_ > to:
+        raise BadRequest(f"from ({from_}) is after to ({to}): swap them or drop one.")
+    return Filters(
+        from_date=from_, to_date=to, sources=tuple(source or ()), languages=tuple(language or ())
+    )
+
+
+FiltersDep = Annotated[Filters, Depends(filter_params)]
+
+
+def detail_url_prefix(request: Request) -> str:
+    """Absolute URL of a release's detail, less its key."""
+    return f"{request.base_url}v1/press-releases/"
+
+
+def next_link(request: Request, next_cursor: str | None) -> dict[str, str]:
+    """The `Link: rel="next"` header of a page that has a next one."""
+    if next_cursor is None:
+        return {}
+    return {"Link": f'<{request.url.include_query_params(cursor=next_cursor)}>; rel="next"'}

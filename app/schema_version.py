@@ -1,0 +1,45 @@
+"""Migrations from code: the Alembic configuration, upgrading, and the revisions a database is at
+and should be at (for `pressroom migrate` and `/readyz`)."""
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, text
+from sqlalchemy.exc import DBAPIError
+
+_REPOSITORY = Path(__file__).resolve().parents[1]
+
+
+def alembic_config(database_url: str) -> Config:
+    """The repository's alembic.ini (looked for in the working directory first, as the plain
+    `alembic` command does), pointed at `database_url`."""
+    for candidate in (Path.cwd() / "alembic.ini", _REPOSITORY / "alembic.ini"):
+        if candidate.is_file():
+            config = Config(str(candidate))
+            break
+    else:
+        raise FileNotFoundError(
+            "alembic.ini not found: run pressroom from the repository (or image) root"
+        )
+    config.attributes["database_url"] = database_url
+    config.attributes["configure_logger"] = False
+    return config
+
+
+def upgrade(database_url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(database_url), revision)
+
+
+def head_revision(database_url: str) -> str | None:
+    return ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
+
+
+def current_revision(connection: Connection) -> str | None:
+    """The database's revision; None when it was never migrated."""
+    try:
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except DBAPIError:  # no alembic_version table yet
+        connection.rollback()
+        return None

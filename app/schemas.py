@@ -1,0 +1,169 @@
+"""API shapes only: what clients receive. Examples come from the shipped seed release."""
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+_SEED_SUMMARY: dict[str, Any] = {
+    "id": 1,
+    "external_id": "000_58c17a29ac5caa8f",
+    "slug": "2025-03-06-initiative-of-the-president-of-kazakhstan-to-establish-a-un-center-in",
+    "title": "Initiative of the President of Kazakhstan to Establish a UN Center in Almaty was "
+    "Unanimously Supported by UN Member States",
+    "published_on": "2025-03-06",
+    "source": None,
+    "language": "en",
+    "lead": "The UN General Assembly unanimously adopted a resolution on the establishment of "
+    "the UN Regional Centre for Sustainable Development Goals (SDGs) for Central Asia and "
+    "Afghanistan. …",
+    "word_count": 551,
+    "url": "http://127.0.0.1:8000/v1/press-releases/1",
+}
+
+
+class PressReleaseSummary(BaseModel):
+    """A release as lists and search results show it."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_SEED_SUMMARY]})
+
+    id: int = Field(description="Numeric id, stable for the life of the database.")
+    external_id: str = Field(description="The id the release came with (its file stem).")
+    slug: str = Field(description="Readable unique key: the date and the title's words.")
+    title: str
+    published_on: date
+    source: str | None = Field(description="Who issued the release, where known.")
+    language: str | None = Field(description="ISO 639-1 code of the text, where known.")
+    lead: str = Field(description="The first paragraph.")
+    word_count: int = Field(ge=0, description="Words in the body.")
+    url: str = Field(description="Absolute URL of this release's detail.")
+
+
+class PressReleaseDetail(PressReleaseSummary):
+    """A whole release."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                _SEED_SUMMARY
+                | {
+                    "body": "The UN General Assembly unanimously adopted a resolution …\n\n…",
+                    "paragraphs": [
+                        "The UN General Assembly unanimously adopted a resolution …",
+                        "The establishment of the UN SDG Centre is an important step …",
+                    ],
+                    "content_hash": "3f9a0c5e1d2b4a6f8e7d9c0b1a2f3e4d"
+                    "5c6b7a8f9e0d1c2b3a4f5e6d7c8b9a0f",
+                    "ingested_at": "2026-11-28T09:00:00Z",
+                    "updated_at": "2026-11-28T09:00:00Z",
+                }
+            ]
+        }
+    )
+
+    body: str = Field(description="The paragraphs, separated by blank lines.")
+    paragraphs: list[str]
+    content_hash: str = Field(description="sha256 of the normalised content; changes with it.")
+    ingested_at: datetime = Field(description="When the release was first loaded (UTC).")
+    updated_at: datetime = Field(description="When its content last changed (UTC).")
+
+
+class PressReleasePage(BaseModel):
+    """One page of releases, newest or oldest first."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"items": [_SEED_SUMMARY], "total": 1, "next_cursor": None}]
+        }
+    )
+
+    items: list[PressReleaseSummary]
+    total: int = Field(ge=0, description="Releases matching the filters, on every page.")
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null on the last page."
+    )
+
+
+class SearchHit(BaseModel):
+    press_release: PressReleaseSummary
+    score: float = Field(description="Relevance; higher is better. Comparable within one query.")
+    snippet: str = Field(
+        description="HTML-escaped text around the best match, matched terms in <mark>…</mark>: "
+        "safe to insert into a page as it is."
+    )
+
+
+class FacetCount(BaseModel):
+    value: str
+    count: int = Field(ge=0)
+
+
+class SearchPage(BaseModel):
+    """One page of search results, best first unless another sort is asked for."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "query": "Almaty",
+                    "items": [
+                        {
+                            "press_release": _SEED_SUMMARY,
+                            "score": 3.21,
+                            "snippet": "…UN Center in <mark>Almaty</mark> was Unanimously…",
+                        }
+                    ],
+                    "total": 1,
+                    "next_cursor": None,
+                    "facets": {},
+                }
+            ]
+        }
+    )
+
+    query: str
+    items: list[SearchHit]
+    total: int = Field(ge=0, description="Releases matching the query, on every page.")
+    next_cursor: str | None
+    facets: dict[str, list[FacetCount]] = Field(default_factory=dict)
+
+
+class ProblemFieldError(BaseModel):
+    parameter: str = Field(description="The bad parameter, e.g. `query.limit`.")
+    message: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document (served as application/problem+json)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "about:blank",
+                    "title": "Not Found",
+                    "status": 404,
+                    "detail": "No press release has the id or slug 'nope'.",
+                    "instance": "/v1/press-releases/nope",
+                }
+            ]
+        }
+    )
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    instance: str
+    errors: list[ProblemFieldError] | None = Field(
+        default=None, description="For validation problems: one entry per bad parameter."
+    )
+
+
+class Health(BaseModel):
+    status: str = Field(examples=["ok"])
+
+
+class Readiness(BaseModel):
+    status: str = Field(examples=["ready"])
+    revision: str = Field(description="The database's schema revision.", examples=["0001"])

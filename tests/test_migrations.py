@@ -1,0 +1,112 @@
+"""Migrations own the whole schema: table, indexes, FTS5 index and triggers, up and down."""
+
+import sqlite3
+from pathlib import Path
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+
+from app.db import create_db_engine
+from app.models import PressRelease
+from app.schema_version import alembic_config
+
+TABLES = {
+    "alembic_version",
+    "press_release",
+    "press_release_fts",
+    "press_release_fts_config",
+    "press_release_fts_data",
+    "press_release_fts_docsize",
+    "press_release_fts_idx",
+}
+INDEXES = {
+    "ix_press_release_language_published_on_id",
+    "ix_press_release_published_on_id",
+    "ix_press_release_source_published_on_id",
+    # SQLite's own indexes behind the primary key of alembic_version and the two UNIQUE constraints
+    "sqlite_autoindex_alembic_version_1",
+    "sqlite_autoindex_press_release_1",
+    "sqlite_autoindex_press_release_2",
+}
+TRIGGERS = {"press_release_ai", "press_release_ad", "press_release_au"}
+
+
+def schema(path: Path) -> dict[str, set[str]]:
+    with sqlite3.connect(path) as connection:
+        rows = connection.execute("SELECT type, name FROM sqlite_master").fetchall()
+    found: dict[str, set[str]] = {"table": set(), "index": set(), "trigger": set()}
+    for type_, name in rows:
+        found[type_].add(name)
+    return found
+
+
+def test_upgrade_downgrade_upgrade_on_a_fresh_file(tmp_path: Path) -> None:
+    path = tmp_path / "fresh.db"
+    config = alembic_config(f"sqlite:///{path}")
+    expected = {"table": TABLES, "index": INDEXES, "trigger": TRIGGERS}
+
+    command.upgrade(config, "head")
+    assert schema(path) == expected
+
+    command.downgrade(config, "base")
+    assert schema(path) == {
+        "table": {"alembic_version"},
+        "index": {"sqlite_autoindex_alembic_version_1"},
+        "trigger": set(),
+    }
+
+    command.upgrade(config, "head")
+    assert schema(path) == expected
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [
+            ("0001",)
+        ]
+        assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_models_and_migrations_agree(database_url: str) -> None:
+    engine = create_db_engine(database_url)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection,
+            opts={
+                "include_object": lambda _o, name, type_, *_: (
+                    not str(name).startswith("press_release_fts")
+                )
+            },
+        )
+        assert compare_metadata(context, PressRelease.metadata) == []
+    engine.dispose()
+
+
+def test_fts_ranks_with_the_title_weighted_above_the_body(database_url: str) -> None:
+    engine = create_db_engine(database_url)
+    with engine.connect() as connection:
+        rank = connection.execute(
+            text("SELECT v FROM press_release_fts_config WHERE k = 'rank'")
+        ).scalar_one()
+    engine.dispose()
+    assert rank == "bm25(10.0, 1.0)"
+
+
+def test_triggers_keep_the_index_in_step_with_the_table(database_url: str) -> None:
+    path = database_url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "INSERT INTO press_release (id, external_id, slug, title, published_on, body, lead, "
+            "word_count, content_hash, ingested_at, updated_at) VALUES (7, 'x', 's', 'Alpha title', "
+            "'2025-01-01', 'bravo body', 'bravo body', 2, 'h', '2025-01-01', '2025-01-01')"
+        )
+
+        def match(word: str) -> list[int]:
+            query = "SELECT rowid FROM press_release_fts WHERE press_release_fts MATCH ?"
+            return [row[0] for row in db.execute(query, (word,))]
+
+        assert (match("alpha"), match("bravo")) == ([7], [7])
+        db.execute("UPDATE press_release SET body = 'charlie body' WHERE id = 7")
+        assert (match("bravo"), match("charlie")) == ([], [7])
+        db.execute("DELETE FROM press_release WHERE id = 7")
+        assert (match("alpha"), match("charlie")) == ([], [])
+        db.execute("INSERT INTO press_release_fts(press_release_fts) VALUES ('integrity-check')")
