@@ -40,7 +40,7 @@ ENV PATH=/app/.venv/bin:$PATH \
     PORT=8000
 
 VOLUME ["/data"]
-USER pressroom
+USER 10001:10001
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=4)"]

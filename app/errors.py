@@ -17,6 +17,11 @@ PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("pressroom.errors")
 
 
+def status_title(status: int) -> str:
+    """The status phrase; RFC 9110's wording where Python's http module still has the old one."""
+    return "Unprocessable Content" if status == 422 else HTTPStatus(status).phrase
+
+
 class AppError(Exception):
     """An error with an HTTP status and a message written for the client."""
 
@@ -48,7 +53,7 @@ def problem_response(
     headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     problem = Problem(
-        title=HTTPStatus(status).phrase,
+        title=status_title(status),
         status=status,
         detail=detail,
         instance=request.url.path,
@@ -63,15 +68,29 @@ def problem_response(
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """The `responses=` entry documenting a route's problems in OpenAPI."""
-    return {
-        status: {
-            "model": Problem,
-            "description": HTTPStatus(status).phrase,
-            "content": {PROBLEM_JSON: {}},
-        }
-        for status in statuses
-    }
+    """The `responses=` entry documenting a route's problems in OpenAPI (their media type is set
+    by `document_problems`)."""
+    return {status: {"model": Problem, "description": status_title(status)} for status in statuses}
+
+
+def document_problems(app: FastAPI) -> None:
+    """FastAPI documents every response of a route under the route's own media type; error
+    responses are problem documents, so move their schema to application/problem+json."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            spec = generate()
+            for methods in spec.get("paths", {}).values():
+                for operation in methods.values():
+                    for status, response in operation.get("responses", {}).items():
+                        content = response.get("content", {})
+                        if status[0] in "45" and "application/json" in content:
+                            content[PROBLEM_JSON] = content.pop("application/json")
+            app.openapi_schema = spec
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _validation_problem(request: Request, error: RequestValidationError) -> JSONResponse:

@@ -12,7 +12,7 @@ from fastapi_offline import FastAPIOffline
 
 from app.config import Settings
 from app.db import create_db_engine
-from app.errors import install_error_handlers
+from app.errors import document_problems, install_error_handlers
 from app.routes import health, press_releases, search
 from app.schema_version import head_revision
 
@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.read_engine = read_engine
     app.state.head_revision = head_revision(settings.database_url)
     install_error_handlers(app)
+    document_problems(app)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origin_list,

@@ -64,7 +64,7 @@ def test_an_edited_release_is_updated_in_place(engine: Engine, load: Ingest) -> 
     assert report.summary() == "added 0, updated 1, unchanged 0, rejected 0"
     [(new_id, new_slug, new_ingested, new_updated)] = rows(engine, stamps)
     assert (new_id, new_slug, new_ingested) == (id_, slug, ingested)
-    assert new_updated > updated
+    assert str(new_updated) > str(updated)
     assert rows(engine, "SELECT title, body FROM press_release") == [
         ("New title", "Yak paragraph.")
     ]

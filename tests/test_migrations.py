@@ -96,8 +96,9 @@ def test_triggers_keep_the_index_in_step_with_the_table(database_url: str) -> No
     with sqlite3.connect(path) as db:
         db.execute(
             "INSERT INTO press_release (id, external_id, slug, title, published_on, body, lead, "
-            "word_count, content_hash, ingested_at, updated_at) VALUES (7, 'x', 's', 'Alpha title', "
-            "'2025-01-01', 'bravo body', 'bravo body', 2, 'h', '2025-01-01', '2025-01-01')"
+            "word_count, content_hash, ingested_at, updated_at) VALUES (7, 'x', 's', "
+            "'Alpha title', '2025-01-01', 'bravo body', 'bravo body', 2, 'h', '2025-01-01', "
+            "'2025-01-01')"
         )
 
         def match(word: str) -> list[int]:

@@ -12,12 +12,12 @@ SLUG_TITLE_CHARS = 80
 _WORD = re.compile(r"\w+(?:['\u2019]\w+)*")  # "Kazakhstan's" is one word
 _SLUG_WORD = re.compile(r"[^\W_]+")
 # Control characters carry no text and break clients (and the snippet markers); tabs become spaces.
-_CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10)) | {9: 32, 127: None}
+CONTROL_CHARACTERS = dict.fromkeys(c for c in range(32) if c not in (9, 10)) | {9: 32, 127: None}
 
 
 def clean_line(line: str) -> str:
     """NFC, no control characters, no surrounding white space."""
-    return unicodedata.normalize("NFC", line.translate(_CONTROL)).strip()
+    return unicodedata.normalize("NFC", line.translate(CONTROL_CHARACTERS)).strip()
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,13 +8,15 @@ import re
 import unicodedata
 
 from app.errors import BadRequest
+from app.ingest.normalize import CONTROL_CHARACTERS
 
 _HAS_WORD = re.compile(r"[^\W_]")
 
 
 def parse_terms(text: str) -> list[str]:
     """The searchable words of `text`; BadRequest when it has none."""
-    terms = [t for t in unicodedata.normalize("NFC", text).split() if _HAS_WORD.search(t)]
+    clean = unicodedata.normalize("NFC", text.translate(CONTROL_CHARACTERS))
+    terms = [t for t in clean.split() if _HAS_WORD.search(t)]
     if not terms:
         raise BadRequest(
             f"The query {text[:80]!r} has no searchable word: it holds only punctuation or "

@@ -1,0 +1,176 @@
+"""The application around the routes: problems for every error, probes, docs, CORS, read-only
+serving."""
+
+import re
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+
+from app import queries
+from app.config import Settings
+from app.errors import PROBLEM_JSON
+from app.main import create_app
+
+
+def test_an_unknown_route_is_a_404_problem(client: TestClient) -> None:
+    response = client.get("/v2/nothing")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == PROBLEM_JSON
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Not Found",
+        "status": 404,
+        "detail": "Nothing is served at /v2/nothing; see /docs for the routes.",
+        "instance": "/v2/nothing",
+    }
+
+
+def test_a_wrong_method_is_a_405_problem_with_allow(client: TestClient) -> None:
+    response = client.post("/v1/press-releases")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET"
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Method Not Allowed",
+        "status": 405,
+        "detail": "POST is not allowed on /v1/press-releases.",
+        "instance": "/v1/press-releases",
+    }
+
+
+def test_an_unexpected_error_is_a_500_problem_without_internals(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def explode(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("secret internals /etc/passwd")
+
+    monkeypatch.setattr(queries, "get_release", explode)
+    app = create_app(Settings(database_url=database_url))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/v1/press-releases/1")
+    assert response.status_code == 500
+    assert response.headers["content-type"] == PROBLEM_JSON
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Internal Server Error",
+        "status": 500,
+        "detail": "The server failed to answer this request; the error has been logged.",
+        "instance": "/v1/press-releases/1",
+    }
+    assert "secret internals /etc/passwd" in caplog.text
+
+
+def test_a_missing_database_is_a_503_problem_without_sql(tmp_path: Path) -> None:
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'absent.db'}"))
+    with TestClient(app) as client:
+        response = client.get("/v1/press-releases")
+        ready = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "5"
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Service Unavailable",
+        "status": 503,
+        "detail": "The database is unavailable; try again shortly.",
+        "instance": "/v1/press-releases",
+    }
+    assert ready.status_code == 503
+    assert not (tmp_path / "absent.db").exists()  # serving never creates the file
+
+
+def test_healthz_and_readyz(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/readyz").json() == {"status": "ready", "revision": "0001"}
+
+
+def test_readyz_is_503_on_an_unmigrated_database(tmp_path: Path) -> None:
+    path = tmp_path / "empty.db"
+    import sqlite3  # noqa: PLC0415
+
+    sqlite3.connect(path).close()
+    with TestClient(create_app(Settings(database_url=f"sqlite:///{path}"))) as client:
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["detail"] == (
+        "The database is at schema revision none, not 0001: run `pressroom migrate`."
+    )
+
+
+def test_the_serving_connection_cannot_write(client: TestClient) -> None:
+    engine = client.app.state.read_engine  # type: ignore[attr-defined]
+    with engine.connect() as connection, pytest.raises(OperationalError, match="readonly"):
+        connection.execute(text("DELETE FROM press_release"))
+
+
+@pytest.mark.parametrize(
+    ("page", "asset"), [("/docs", "swagger-ui-bundle.js"), ("/redoc", "redoc")]
+)
+def test_docs_pages_load_their_assets_from_the_app(
+    client: TestClient, page: str, asset: str
+) -> None:
+    html = client.get(page).text
+    sources = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert sources, html
+    assert all(source.startswith("/") for source in sources), sources  # nothing from a CDN
+    assert any(asset in source for source in sources)
+    for source in sources:
+        assert client.get(source).status_code == 200, source
+
+
+def test_swagger_ui_is_version_5_which_reads_openapi_3_1(client: TestClient) -> None:
+    html = client.get("/docs").text
+    [bundle] = re.findall(r'src="([^"]*swagger-ui-bundle\.js)"', html)
+    assert '"5.' in client.get(bundle).text[:2_000_000]
+    assert client.get("/openapi.json").json()["openapi"].startswith("3.1")
+
+
+def test_every_operation_documents_its_responses_with_examples(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    operations = {
+        (path, method): operation
+        for path, methods in spec["paths"].items()
+        for method, operation in methods.items()
+    }
+    assert set(operations) == {
+        ("/v1/press-releases", "get"),
+        ("/v1/press-releases/{key}", "get"),
+        ("/v1/search", "get"),
+        ("/healthz", "get"),
+        ("/readyz", "get"),
+    }
+    for operation in operations.values():
+        ok = operation["responses"]["200"]["content"]["application/json"]["schema"]
+        assert "$ref" in ok
+        name = ok["$ref"].rsplit("/", 1)[1]
+        schema = spec["components"]["schemas"][name]
+        has_examples = "examples" in schema or any(
+            "examples" in prop for prop in schema["properties"].values()
+        )
+        assert has_examples, name
+    for path in ("/v1/press-releases", "/v1/search"):
+        assert set(operations[(path, "get")]["responses"]) == {"200", "400", "422"}
+    assert set(operations[("/v1/press-releases/{key}", "get")]["responses"]) == {
+        "200",
+        "404",
+        "422",
+    }
+    problem = operations[("/v1/press-releases/{key}", "get")]["responses"]["404"]["content"]
+    assert problem == {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
+
+def test_cors_allows_any_origin_to_read_by_default(client: TestClient) -> None:
+    response = client.get("/v1/press-releases", headers={"Origin": "https://example.org"})
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert response.headers["access-control-expose-headers"] == "ETag, Link, X-Request-ID"
+
+
+def test_cors_origins_are_configurable(database_url: str) -> None:
+    settings = Settings(database_url=database_url, cors_origins="https://a.example")
+    with TestClient(create_app(settings)) as client:
+        allowed = client.get("/healthz", headers={"Origin": "https://a.example"})
+        other = client.get("/healthz", headers={"Origin": "https://b.example"})
+    assert allowed.headers["access-control-allow-origin"] == "https://a.example"
+    assert "access-control-allow-origin" not in other.headers
