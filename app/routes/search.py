@@ -9,10 +9,31 @@ from app.errors import problem_responses
 from app.routes.params import CursorParam, FiltersDep, LimitParam, detail_url_prefix, next_link
 from app.schemas import SearchPage
 from app.search import sqlite
-from app.search.results import SearchSort
-from app.search.terms import parse_terms
+from app.search.grammar import parse
+from app.search.results import Facet, SearchSort
 
 router = APIRouter(tags=["search"])
+
+QUERY_DESCRIPTION = """Words to find in titles and bodies. Every word must match; case and
+diacritics are ignored and English words are stemmed.
+
+| syntax | meaning |
+|---|---|
+| `climate energy` | both words |
+| `"central asia"` | the exact phrase |
+| `almaty OR astana` | either (binds tighter than the implied AND; group with parentheses) |
+| `-visa`, `-"press service"` | without this word or phrase |
+| `kazakh*` | words starting with `kazakh` |
+| `title:almaty`, `title:"un center"` | in the title only |
+
+Any other character is plain text. A query with nothing to search for (only punctuation, only
+exclusions) is a 400 problem that says why."""
+
+FACETS_DESCRIPTION = (
+    "Comma-separated facets to count over the whole match set (not just the page): "
+    "`source`, `language`, `year`. Each lists up to 100 values, most frequent first; "
+    "releases with no source or language are not counted."
+)
 
 
 @router.get("/v1/search", responses=problem_responses(400, 422))
@@ -23,28 +44,35 @@ def search(
     connection: ConnectionDep,
     q: Annotated[
         str,
-        Query(
-            min_length=1,
-            max_length=512,
-            description="Words to find in titles and bodies; every word must match. Case and "
-            "diacritics are ignored and English words are stemmed.",
-            examples=["Almaty"],
-        ),
+        Query(min_length=1, max_length=512, description=QUERY_DESCRIPTION, examples=["Almaty"]),
     ],
     filters: FiltersDep,
     limit: LimitParam = 20,
     cursor: CursorParam = None,
     sort: SearchSort = SearchSort.RELEVANCE,
+    facets: Annotated[
+        str | None,
+        Query(
+            pattern=r"^(source|language|year)(,(source|language|year))*$",
+            description=FACETS_DESCRIPTION,
+            examples=["source,language,year"],
+        ),
+    ] = None,
 ) -> SearchPage:
-    """Releases that contain every word of `q`, best match first (title matches weigh more than
-    body matches), each with a snippet around its best match.
+    """Releases that match `q`, best match first (a title match weighs more than a body match)
+    unless `sort` asks for a date order, each with a snippet around its best match.
 
-    The snippet is HTML-escaped text with the matched words in `<mark>` tags. A query with no
-    searchable word (only punctuation, say) is a 400 problem.
+    The snippet is HTML-escaped text with the matched words in `<mark>` tags: a window of the body,
+    or the whole title when only the title matched.
     """
-    terms = parse_terms(q)
     results = sqlite.search(
-        connection, terms=terms, limit=limit, sort=sort, filters=filters, cursor=cursor
+        connection,
+        query=parse(q),
+        limit=limit,
+        sort=sort,
+        filters=filters,
+        cursor=cursor,
+        facets=[Facet(name) for name in dict.fromkeys(facets.split(","))] if facets else (),
     )
     response.headers.update(next_link(request, results.next_cursor))
     prefix = detail_url_prefix(request)
@@ -58,6 +86,9 @@ def search(
             "items": items,
             "total": results.total,
             "next_cursor": results.next_cursor,
-            "facets": {},
+            "facets": {
+                name: [{"value": value, "count": count} for value, count in counts]
+                for name, counts in results.facets.items()
+            },
         }
     )

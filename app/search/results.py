@@ -1,6 +1,6 @@
-"""What every search backend returns."""
+"""What every search backend takes and returns, besides the query itself."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -9,6 +9,15 @@ class SearchSort(StrEnum):
     RELEVANCE = "relevance"
     NEWEST = "newest"
     OLDEST = "oldest"
+
+
+class Facet(StrEnum):
+    SOURCE = "source"
+    LANGUAGE = "language"
+    YEAR = "year"
+
+
+FACET_VALUES_LIMIT = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,3 +32,4 @@ class SearchResults:
     hits: list[Hit]
     total: int
     next_cursor: str | None
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
