@@ -158,7 +158,7 @@ def test_a_named_file_of_another_type_is_rejected(engine: Engine, tmp_path: Path
     path.write_bytes(b"%PDF")
     report = ingest(engine, [path])
     assert report.rejections == [
-        Rejection(str(path), "unsupported file type '.pdf': expected .txt")
+        Rejection(str(path), "unsupported file type '.pdf': expected .txt or .jsonl")
     ]
 
 

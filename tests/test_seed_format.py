@@ -4,7 +4,8 @@ from datetime import date
 
 import pytest
 
-from app.ingest.seed_format import Rejected, parse_seed
+from app.ingest.normalize import Rejected
+from app.ingest.seed_format import parse_seed
 from tests.conftest import SEED, SEED_TITLE
 
 

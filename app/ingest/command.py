@@ -1,17 +1,20 @@
 """`pressroom ingest`: find the input files, parse each, upsert the valid ones in one transaction,
 and report every rejection with its reason."""
 
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlalchemy import Engine
 
-from app.ingest.normalize import Release
-from app.ingest.seed_format import Rejected, parse_seed
+from app.ingest.jsonl_format import read_jsonl
+from app.ingest.normalize import Rejected, Release
+from app.ingest.seed_format import parse_seed
 from app.ingest.store import Outcome, upsert
 
-SUFFIXES = (".txt",)
+SUFFIXES = (".txt", ".jsonl")
+STDIN = Path("-")
 
 
 class UsageError(Exception):
@@ -53,40 +56,64 @@ class Report:
 
 def find_inputs(paths: Iterable[Path]) -> list[Path]:
     """Files named directly, and the supported files anywhere below a named directory, in a stable
-    order. A path that does not exist is a usage error: the run has not started."""
+    order; `-` is JSON Lines on standard input. A path that does not exist is a usage error: the
+    run has not started."""
     found: list[Path] = []
     for path in paths:
-        if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file()))
-        elif path.exists():
+        if path == STDIN or (path.exists() and not path.is_dir()):
             found.append(path)
+        elif path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file()))
         else:
             raise UsageError(f"{path}: no such file or directory")
     return found
 
 
+def _read(path: Path) -> Iterator[tuple[int | None, Release | Rejected]]:
+    """The releases in one input, with their line numbers where the format has lines."""
+    if path == STDIN:
+        yield from read_jsonl(sys.stdin.buffer)
+    elif path.suffix == ".jsonl":
+        with path.open("rb") as lines:
+            yield from read_jsonl(lines)
+    elif path.suffix == ".txt":
+        try:
+            yield None, parse_seed(path.read_bytes(), external_id=path.stem)
+        except Rejected as rejected:
+            yield None, rejected
+    else:
+        allowed = " or ".join(SUFFIXES)
+        yield (
+            None,
+            Rejected(f"unsupported file type {path.suffix or '(none)'!r}: expected {allowed}"),
+        )
+
+
 def read_releases(
     files: Iterable[Path], report: Report, *, source: str | None, language: str | None
 ) -> Iterator[Release]:
-    seen: dict[str, Path] = {}
+    """Every valid release of the run; every rejection goes to the report. A release's own source
+    and language win over the run's."""
+    seen: dict[str, str] = {}
     for path in files:
         try:
-            if path.suffix not in SUFFIXES:
-                raise Rejected(f"unsupported file type {path.suffix or '(none)'!r}: expected .txt")
-            external_id = path.stem
-            if external_id in seen:
-                raise Rejected(
-                    f"duplicate external id {external_id!r}: {seen[external_id]} has it already"
-                )
-            release = parse_seed(path.read_bytes(), external_id=external_id)
-        except Rejected as rejected:
-            report.rejections.append(Rejection(str(path), str(rejected)))
-            continue
+            for line, item in _read(path):
+                where = str(path) if line is None else f"{path}:{line}"
+                if isinstance(item, Rejected):
+                    report.rejections.append(Rejection(str(path), str(item), line))
+                elif item.external_id in seen:
+                    reason = (
+                        f"duplicate external id {item.external_id!r}: "
+                        f"{seen[item.external_id]} has it already"
+                    )
+                    report.rejections.append(Rejection(str(path), reason, line))
+                else:
+                    seen[item.external_id] = where
+                    yield replace(
+                        item, source=item.source or source, language=item.language or language
+                    )
         except OSError as error:
             report.rejections.append(Rejection(str(path), f"cannot read: {error.strerror}"))
-            continue
-        seen[external_id] = path
-        yield replace(release, source=source, language=language)
 
 
 def ingest(

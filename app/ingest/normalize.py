@@ -15,6 +15,10 @@ _SLUG_WORD = re.compile(r"[^\W_]+")
 CONTROL_CHARACTERS = dict.fromkeys(c for c in range(32) if c not in (9, 10)) | {9: 32, 127: None}
 
 
+class Rejected(ValueError):
+    """The input cannot become a release; the message says why, for the person who sent it."""
+
+
 def clean_line(line: str) -> str:
     """NFC, no control characters, no surrounding white space."""
     return unicodedata.normalize("NFC", line.translate(CONTROL_CHARACTERS)).strip()

@@ -4,15 +4,11 @@ per non-empty line. The file stem is the external id."""
 import re
 from datetime import date
 
-from app.ingest.normalize import Release, clean_line
+from app.ingest.normalize import Rejected, Release, clean_line
 
 _FIRST_LINE = re.compile(r"date[ \t]+(?P<date>\S+)(?:[ \t]+(?P<title>.*))?")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 FIRST_LINE_HELP = "the first line must be 'date YYYY-MM-DD Title'"
-
-
-class Rejected(ValueError):
-    """The input cannot become a release; the message says why, for the person who sent it."""
 
 
 def parse_seed(data: bytes, *, external_id: str) -> Release:

@@ -1,0 +1,90 @@
+"""JSON Lines (DESIGN §2): one object per line with `id`, `title`, `published_on`, `body`
+(paragraphs separated by blank lines), and optional `source`, `language`, `url`. A bad line is
+rejected on its own; the lines around it are kept."""
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from datetime import date
+from typing import Any
+
+from app.ingest.normalize import Rejected, Release, clean_line
+
+REQUIRED = ("id", "title", "published_on", "body")
+OPTIONAL = ("source", "language", "url")
+_BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
+_LANGUAGE = re.compile(r"[a-z]{2}")
+
+
+def read_jsonl(lines: Iterable[bytes]) -> Iterator[tuple[int, Release | Rejected]]:
+    """Each non-blank line's number and its release, or why it was rejected. Streams: one line in
+    memory at a time."""
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            yield number, parse_line(raw)
+        except Rejected as rejected:
+            yield number, rejected
+
+
+def parse_line(raw: bytes) -> Release:
+    try:
+        item = json.loads(raw.removeprefix(b"\xef\xbb\xbf"))
+    except UnicodeDecodeError as error:
+        raise Rejected(f"invalid UTF-8 at byte {error.start} of the line") from None
+    except json.JSONDecodeError as error:
+        raise Rejected(f"invalid JSON: {error.msg} at column {error.colno}") from None
+    if not isinstance(item, dict):
+        raise Rejected(f"expected a JSON object, found {type(item).__name__}")
+    if missing := [name for name in REQUIRED if name not in item]:
+        raise Rejected(f"missing field{'s' if len(missing) > 1 else ''}: {', '.join(missing)}")
+    if unknown := sorted(set(item) - set(REQUIRED) - set(OPTIONAL)):
+        raise Rejected(
+            f"unknown field{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)} "
+            f"(allowed: {', '.join(REQUIRED + OPTIONAL)})"
+        )
+    for name in (*REQUIRED, *OPTIONAL):
+        value = item.get(name)
+        if value is not None and not isinstance(value, str):
+            raise Rejected(f"{name} must be a string, found {type(value).__name__}")
+
+    external_id = clean_line(item["id"])
+    if not external_id:
+        raise Rejected("empty id")
+    title = clean_line(item["title"])
+    if not title:
+        raise Rejected("missing title")
+    published_on = _date(item["published_on"])
+    paragraphs = tuple(
+        p
+        for p in (clean_line(" ".join(block.split("\n"))) for block in _paragraphs(item["body"]))
+        if p
+    )
+    if not paragraphs:
+        raise Rejected("empty body")
+    language = item.get("language")
+    if language is not None and not _LANGUAGE.fullmatch(language):
+        raise Rejected(f"language {language!r} is not an ISO 639-1 code such as en, ru or kk")
+    source = clean_line(item["source"]) if item.get("source") else None
+    return Release(
+        external_id=external_id,
+        title=title,
+        published_on=published_on,
+        paragraphs=paragraphs,
+        source=source or None,
+        language=language,
+    )
+
+
+def _paragraphs(body: str) -> list[str]:
+    return _BLANK_LINE.split(body.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _date(value: Any) -> date:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise Rejected(f"published_on {value!r} is not a YYYY-MM-DD date")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise Rejected(f"impossible date {value}: no such day in the calendar") from None
