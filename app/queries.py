@@ -5,9 +5,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, func, select, tuple_
+from sqlalchemy import ColumnElement, Connection, Date, Select, bindparam, func, select, tuple_
 
 from app import cursors
 from app.models import PressRelease
@@ -36,27 +37,55 @@ class DateSort(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Filters:
-    """The filters that list, search and the feed share."""
+    """The filters that list, search and the feed share. Their SQL depends only on which of them
+    are set (`shape`); the values travel as bound parameters (`params`), so the statements that
+    use them are built once per shape and reused."""
 
     from_date: date | None = None
     to_date: date | None = None
     sources: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
 
-    def clauses(self) -> list[ColumnElement[bool]]:
-        where: list[ColumnElement[bool]] = []
-        if self.from_date is not None:
-            where.append(c.published_on >= self.from_date)
-        if self.to_date is not None:
-            where.append(c.published_on <= self.to_date)
-        if self.sources:
-            where.append(c.source.in_(self.sources))
-        if self.languages:
-            where.append(c.language.in_(self.languages))
-        return where
+    @property
+    def shape(self) -> "FilterShape":
+        return (
+            self.from_date is not None,
+            self.to_date is not None,
+            bool(self.sources),
+            bool(self.languages),
+        )
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "from_date": self.from_date,
+            "to_date": self.to_date,
+            "sources": list(self.sources),
+            "languages": list(self.languages),
+        }
 
 
+FilterShape = tuple[bool, bool, bool, bool]
 NO_FILTERS = Filters()
+
+
+def filter_clauses(shape: FilterShape) -> list[ColumnElement[bool]]:
+    has_from, has_to, has_sources, has_languages = shape
+    where: list[ColumnElement[bool]] = []
+    if has_from:
+        where.append(c.published_on >= bindparam("from_date", type_=Date))
+    if has_to:
+        where.append(c.published_on <= bindparam("to_date", type_=Date))
+    if has_sources:
+        where.append(c.source.in_(bindparam("sources", expanding=True)))
+    if has_languages:
+        where.append(c.language.in_(bindparam("languages", expanding=True)))
+    return where
+
+
+def after(key: Sequence[Any], descending: bool) -> ColumnElement[bool]:
+    """The keyset condition: rows past the cursor's (k0, k1) in the page's order."""
+    last = tuple_(bindparam("k0"), bindparam("k1"))
+    return tuple_(*key) < last if descending else tuple_(*key) > last
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +93,21 @@ class Page:
     rows: list[dict[str, Any]]
     total: int
     next_cursor: str | None
+
+
+@cache
+def _list_statements(
+    shape: FilterShape, sort: DateSort, with_cursor: bool
+) -> tuple[Select[Any], Select[Any]]:
+    where = filter_clauses(shape)
+    count = select(func.count()).select_from(table).where(*where)
+    newest = sort is DateSort.NEWEST
+    key = (c.published_on, c.id)
+    if with_cursor:
+        where.append(after(key, newest))
+    order = (c.published_on.desc(), c.id.desc()) if newest else key
+    page = select(*SUMMARY_COLUMNS).where(*where).order_by(*order).limit(bindparam("limit"))
+    return count, page
 
 
 def list_releases(
@@ -77,16 +121,12 @@ def list_releases(
     """A page in date order, ties broken by id, so that a release inserted between two requests
     never makes a row repeat or vanish across pages."""
     owner = cursors.fingerprint("list", sort, filters)
-    where = filters.clauses()
-    total = connection.execute(select(func.count()).select_from(table).where(*where)).scalar_one()
-    newest = sort is DateSort.NEWEST
-    key = tuple_(c.published_on, c.id)
+    params = filters.params() | {"limit": limit + 1}
     if cursor is not None:
-        last = cursors.decode(cursor, owner, (date, int))
-        where.append(key < tuple_(*last) if newest else key > tuple_(*last))
-    order = (c.published_on.desc(), c.id.desc()) if newest else (c.published_on, c.id)
-    query: Select[Any] = select(*SUMMARY_COLUMNS).where(*where).order_by(*order).limit(limit + 1)
-    rows = [dict(row._mapping) for row in connection.execute(query)]
+        params["k0"], params["k1"] = cursors.decode(cursor, owner, (date, int))
+    count, page = _list_statements(filters.shape, sort, cursor is not None)
+    total = connection.execute(count, params).scalar_one()
+    rows = [dict(row._mapping) for row in connection.execute(page, params)]
     next_cursor = None
     if len(rows) > limit:
         rows.pop()
@@ -94,22 +134,20 @@ def list_releases(
     return Page(rows=rows, total=total, next_cursor=next_cursor)
 
 
+_BY_ID = select(*DETAIL_COLUMNS).where(c.id == bindparam("key"))
+_BY_SLUG = select(*DETAIL_COLUMNS).where(c.slug == bindparam("key"))
+
+
 def get_release(connection: Connection, *, key: str) -> dict[str, Any] | None:
     """The release whose id (all ASCII digits) or slug is `key`."""
     if key.isascii() and key.isdigit():
         if len(key) > 18:  # past SQLite's 64-bit integers: no such id
             return None
-        match = c.id == int(key)
+        row = connection.execute(_BY_ID, {"key": int(key)}).first()
     else:
-        match = c.slug == key
-    row = connection.execute(select(*DETAIL_COLUMNS).where(match)).first()
+        row = connection.execute(_BY_SLUG, {"key": key}).first()
     if row is None:
         return None
     release = dict(row._mapping)
     release["paragraphs"] = release["body"].split("\n\n")
     return release
-
-
-def summaries_by_id(connection: Connection, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-    rows = connection.execute(select(*SUMMARY_COLUMNS).where(c.id.in_(ids)))
-    return {row.id: dict(row._mapping) for row in rows}

@@ -8,6 +8,7 @@ match to the table before ranking costs several times the engine's own floor on 
 import html
 from collections.abc import Sequence
 from datetime import date
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -17,17 +18,27 @@ from sqlalchemy import (
     Float,
     Integer,
     MetaData,
+    Select,
     Table,
     Text,
+    bindparam,
     func,
     literal_column,
     select,
-    tuple_,
 )
 from sqlalchemy.sql.expression import ColumnClause
 
 from app import cursors
-from app.queries import NO_FILTERS, Filters, c, summaries_by_id, table
+from app.queries import (
+    NO_FILTERS,
+    SUMMARY_COLUMNS,
+    Filters,
+    FilterShape,
+    after,
+    c,
+    filter_clauses,
+    table,
+)
 from app.search.grammar import AllOf, AnyOf, Node, Phrase, Term
 from app.search.results import FACET_VALUES_LIMIT, Facet, Hit, SearchResults, SearchSort
 
@@ -78,6 +89,41 @@ def _in_title(expression: str, title_only: bool) -> str:
     return f"title : ({expression})" if title_only else expression
 
 
+def _matching(shape: FilterShape) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = [fts.c.match.op("MATCH")(bindparam("match"))]
+    if clauses := filter_clauses(shape):
+        where.append(fts.c.rowid.in_(select(c.id).where(*clauses)))
+    return where
+
+
+@cache
+def _statements(
+    shape: FilterShape, sort: SearchSort, with_cursor: bool
+) -> tuple[Select[Any], Select[Any]]:
+    """The count and the page statements, built once for each shape of request."""
+    where = _matching(shape)
+    # count(*) over a MATCH is answered from the index's doclists without ranking: cheap.
+    count = select(func.count()).select_from(fts).where(*where)
+    descending = sort is SearchSort.NEWEST
+    if sort is SearchSort.RELEVANCE:
+        # bm25 is negative, better matches more so: ascending rank is best first. The page is
+        # scored here: bm25 asked for a few rowids later costs a scan of each term's doclist again.
+        key: tuple[Any, Any] = (fts.c.rank, fts.c.rowid)
+        page = select(fts.c.rowid.label("id"), fts.c.rank.label("k0"), fts.c.rowid.label("k1"))
+        page = page.where(*where)
+    else:
+        # Walk the date index and keep the matching rows: the match set is read once, as rowids,
+        # and the walk stops at the page's end.
+        key = (c.published_on, c.id)
+        page = select(c.id, c.published_on.label("k0"), c.id.label("k1")).where(
+            c.id.in_(select(fts.c.rowid).where(*where))
+        )
+    if with_cursor:
+        page = page.where(after(key, descending))
+    order = (key[0].desc(), key[1].desc()) if descending else key
+    return count, page.order_by(*order).limit(bindparam("limit"))
+
+
 def search(
     connection: Connection,
     *,
@@ -90,57 +136,63 @@ def search(
 ) -> SearchResults:
     match = compile_fts5(query)
     owner = cursors.fingerprint("search", match, sort, filters)
-    where: list[ColumnElement[bool]] = [fts.c.match.op("MATCH")(match)]
-    if filter_clauses := filters.clauses():
-        where.append(fts.c.rowid.in_(select(c.id).where(*filter_clauses)))
-    total = connection.execute(select(func.count()).select_from(fts).where(*where)).scalar_one()
-
-    if sort is SearchSort.RELEVANCE:
-        # bm25 is negative, better matches more so: ascending rank is best first.
-        key: tuple[Any, Any] = (fts.c.rank, fts.c.rowid)
-        types: tuple[type, ...] = (float, int)
-        source: Any = fts
-    else:
-        key = (c.published_on, c.id)
-        types = (date, int)
-        source = fts.join(table, c.id == fts.c.rowid)
-    descending = sort is SearchSort.NEWEST
-    page_where = list(where)
+    types = (float, int) if sort is SearchSort.RELEVANCE else (date, int)
+    params = filters.params() | {"match": match, "limit": limit + 1}
     if cursor is not None:
-        last = tuple_(*cursors.decode(cursor, owner, types))
-        page_where.append(tuple_(*key) < last if descending else tuple_(*key) > last)
-    ranked = connection.execute(
-        select(fts.c.rowid.label("id"), fts.c.rank, key[0].label("k0"), key[1].label("k1"))
-        .select_from(source)
-        .where(*page_where)
-        .order_by(*(k.desc() if descending else k for k in key))
-        .limit(limit + 1)
-    ).all()
+        params["k0"], params["k1"] = cursors.decode(cursor, owner, types)
+    count, page = _statements(filters.shape, sort, cursor is not None)
+    total = connection.execute(count, params).scalar_one()
+    ranked = connection.execute(page, params).all()
 
     next_cursor = None
     if len(ranked) > limit:
         ranked = ranked[:limit]
         k0, k1 = ranked[-1].k0, ranked[-1].k1
         next_cursor = cursors.encode([k0.isoformat() if isinstance(k0, date) else k0, k1], owner)
-    ids = [row.id for row in ranked]
-    snippets = _snippets(connection, match, ids)
-    summaries = summaries_by_id(connection, ids)
-    hits = [Hit(row=summaries[row.id], score=-row.rank, snippet=snippets[row.id]) for row in ranked]
-    counts = {facet.value: _facet(connection, facet, where) for facet in facets}
+    scores = {row.id: -row.k0 for row in ranked} if sort is SearchSort.RELEVANCE else None
+    hits = _hits(connection, match, [row.id for row in ranked], scores)
+    counts = {
+        facet.value: [
+            (str(v), n) for v, n in connection.execute(_facet(filters.shape, facet), params)
+        ]
+        for facet in facets
+    }
     return SearchResults(hits=hits, total=total, next_cursor=next_cursor, facets=counts)
 
 
-def _snippets(connection: Connection, match: str, ids: list[int]) -> dict[int, str]:
-    """A window of the body around its best match; the whole title when only the title matched."""
+_FTS_TABLE: ColumnClause[Any] = literal_column("press_release_fts")
+_PAGE_COLUMNS = (
+    *SUMMARY_COLUMNS,
+    func.snippet(_FTS_TABLE, _BODY, _OPEN, _CLOSE, "…", SNIPPET_TOKENS).label("_body"),
+    func.highlight(_FTS_TABLE, _TITLE, _OPEN, _CLOSE).label("_title"),
+)
+_PAGE_WHERE = (
+    fts.c.match.op("MATCH")(bindparam("match")),
+    fts.c.rowid.in_(bindparam("ids", expanding=True)),
+)
+_PAGE_FROM = fts.join(table, c.id == fts.c.rowid)
+_PAGE = select(*_PAGE_COLUMNS).select_from(_PAGE_FROM).where(*_PAGE_WHERE)
+_PAGE_SCORED = (
+    select(*_PAGE_COLUMNS, fts.c.rank.label("_rank")).select_from(_PAGE_FROM).where(*_PAGE_WHERE)
+)
+
+
+def _hits(
+    connection: Connection, match: str, ids: list[int], scores: dict[int, float] | None
+) -> list[Hit]:
+    """The page's releases in `ids` order, each with its snippet: a window of the body around its
+    best match, or the whole title when only the title matched. Scores (bm25 negated: higher is
+    better) are computed here only when the ranking did not (the date orders)."""
     if not ids:
-        return {}
-    fts_table: ColumnClause[Any] = literal_column("press_release_fts")
-    body = func.snippet(fts_table, _BODY, _OPEN, _CLOSE, "…", SNIPPET_TOKENS)
-    title = func.highlight(fts_table, _TITLE, _OPEN, _CLOSE)
-    rows = connection.execute(
-        select(fts.c.rowid, body, title).where(fts.c.match.op("MATCH")(match), fts.c.rowid.in_(ids))
-    )
-    return {rowid: mark(body if _OPEN in body else title) for rowid, body, title in rows}
+        return []
+    statement = _PAGE if scores is not None else _PAGE_SCORED
+    hits = {}
+    for row in connection.execute(statement, {"match": match, "ids": ids}):
+        summary = dict(row._mapping)
+        body, title = summary.pop("_body"), summary.pop("_title")
+        score = scores[summary["id"]] if scores is not None else -summary.pop("_rank")
+        hits[summary["id"]] = Hit(summary, score, mark(body if _OPEN in body else title))
+    return [hits[id_] for id_ in ids]
 
 
 def mark(snippet: str) -> str:
@@ -148,9 +200,8 @@ def mark(snippet: str) -> str:
     return html.escape(snippet, quote=False).replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>")
 
 
-def _facet(
-    connection: Connection, facet: Facet, where: list[ColumnElement[bool]]
-) -> list[tuple[str, int]]:
+@cache
+def _facet(shape: FilterShape, facet: Facet) -> Select[Any]:
     """Counts over the whole match set, most frequent first; unknown values are not counted."""
     column: Any = {
         Facet.SOURCE: c.source,
@@ -158,11 +209,10 @@ def _facet(
         Facet.YEAR: func.strftime("%Y", c.published_on),
     }[facet]
     value, count = column.label("value"), func.count().label("count")
-    rows = connection.execute(
+    return (
         select(value, count)
-        .where(c.id.in_(select(fts.c.rowid).where(*where)), column.is_not(None))
+        .where(c.id.in_(select(fts.c.rowid).where(*_matching(shape))), column.is_not(None))
         .group_by(value)
         .order_by(count.desc(), value)
         .limit(FACET_VALUES_LIMIT)
     )
-    return [(str(v), n) for v, n in rows]

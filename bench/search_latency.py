@@ -1,0 +1,177 @@
+"""Single-client search latency, ranked by relevance, beside SQLite's own floor, in one run.
+
+    python -m bench.search_latency --db bench/out/bench-100000.db [--rounds 30]
+
+For each query, three measurements are interleaved round by round, so that the machine's noise
+falls on all three alike:
+  floor       the top 20 rowids by bm25 from the FTS table alone, then 20 snippets (sqlite3)
+  in-process  Pressroom's search (count, ranking, snippets, summaries) on one connection
+  http        GET /v1/search?q=…&limit=20 on a running `pressroom serve` (1 worker, keep-alive)
+Goal (issue 3): every query within 1.5 x floor + 2 ms.
+"""
+
+import argparse
+import http.client
+import os
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from app.db import create_db_engine
+from app.search.grammar import parse
+from app.search.results import Facet, SearchSort
+from app.search.sqlite import compile_fts5, search
+
+QUERIES = {
+    "rare term": "zephyrine",
+    "phrase": '"blue lagoon accord"',
+    "two-word AND": "energy transit",
+    "half the archive": "cooperation",
+}
+# Not part of the goal (the floor ranks by relevance and counts nothing): how the other orders and
+# the facets cost on the broadest query.
+EXTRAS = {
+    "half the archive, newest first": ("cooperation", {"sort": "newest"}),
+    "half the archive, 3 facets": ("cooperation", {"facets": "source,language,year"}),
+}
+
+
+def floor(connection: sqlite3.Connection, match: str) -> None:
+    ids = [
+        row[0]
+        for row in connection.execute(
+            "SELECT rowid FROM press_release_fts WHERE press_release_fts MATCH ? "
+            "ORDER BY rank LIMIT 20",
+            (match,),
+        )
+    ]
+    marks = ",".join("?" * len(ids))
+    connection.execute(
+        "SELECT rowid, snippet(press_release_fts, 1, '<mark>', '</mark>', '…', 24) "
+        f"FROM press_release_fts WHERE press_release_fts MATCH ? AND rowid IN ({marks})",
+        (match, *ids),
+    ).fetchall()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def server(db: Path) -> Iterator[http.client.HTTPConnection]:
+    port = free_port()
+    env = os.environ | {
+        "DATABASE_URL": f"sqlite:///{db}",
+        "PORT": str(port),
+        "LOG_LEVEL": "warning",
+        "WEB_CONCURRENCY": "1",
+    }
+    process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], env=env)
+    try:
+        for _ in range(100):
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                connection.request("GET", "/readyz")
+                if connection.getresponse().read() and True:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        yield connection
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+def timed(action: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    action()
+    return (time.perf_counter() - start) * 1000
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, default=Path("bench/out/bench-100000.db"))
+    parser.add_argument("--rounds", type=int, default=30)
+    args = parser.parse_args()
+
+    raw = sqlite3.connect(f"file:{args.db}?mode=ro", uri=True)
+    engine = create_db_engine(f"sqlite:///{args.db}", read_only=True)
+    samples: dict[tuple[str, str], list[float]] = {}
+    with server(args.db) as client, engine.connect() as connection:
+
+        def over_http(q: str, **extra: str) -> None:
+            query = urllib.parse.urlencode({"q": q, "limit": 20} | extra)
+            client.request("GET", "/v1/search?" + query)
+            response = client.getresponse()
+            response.read()
+            if response.status != 200:
+                raise RuntimeError(f"{q!r}: HTTP {response.status}")
+
+        def in_process(q: str, **extra: str) -> None:
+            facets = [Facet(f) for f in extra["facets"].split(",")] if "facets" in extra else []
+            sort = SearchSort(extra.get("sort", "relevance"))
+            search(connection, query=parse(q), limit=20, sort=sort, facets=facets)
+            connection.rollback()  # a fresh snapshot, as each request gets
+
+        for round_ in range(args.rounds + 3):  # the first 3 rounds warm the caches
+            for name, q in QUERIES.items():
+                match = compile_fts5(parse(q))
+                for kind, action in (
+                    ("floor", lambda m=match: floor(raw, m)),
+                    ("in-process", lambda q=q: in_process(q)),
+                    ("http", lambda q=q: over_http(q)),
+                ):
+                    elapsed = timed(action)
+                    if round_ >= 3:
+                        samples.setdefault((name, kind), []).append(elapsed)
+            for name, (q, extra) in EXTRAS.items():
+                for kind, action in (
+                    ("in-process", lambda q=q, e=extra: in_process(q, **e)),
+                    ("http", lambda q=q, e=extra: over_http(q, **e)),
+                ):
+                    elapsed = timed(action)
+                    if round_ >= 3:
+                        samples.setdefault((name, kind), []).append(elapsed)
+
+    total = {name: raw.execute(
+        "SELECT count(*) FROM press_release_fts WHERE press_release_fts MATCH ?",
+        (compile_fts5(parse(q)),),
+    ).fetchone()[0] for name, q in QUERIES.items()}
+    releases = raw.execute("SELECT count(*) FROM press_release").fetchone()[0]
+    print(f"{releases} releases, {args.rounds} rounds, p50 (p95) in ms\n")
+    print("| query | q | matches | floor | in-process | http | http / floor | goal: 1.5 x floor + 2 ms |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name, q in QUERIES.items():
+        p = {kind: samples[(name, kind)] for kind in ("floor", "in-process", "http")}
+        p50 = {kind: statistics.median(values) for kind, values in p.items()}
+        p95 = {kind: statistics.quantiles(values, n=20)[-1] for kind, values in p.items()}
+        goal = 1.5 * p50["floor"] + 2
+        verdict = "met" if p50["http"] <= goal else "missed"
+        cells = " | ".join(f"{p50[k]:.1f} ({p95[k]:.1f})" for k in ("floor", "in-process", "http"))
+        print(
+            f"| {name} | `{q}` | {total[name]} | {cells} | {p50['http'] / p50['floor']:.2f} "
+            f"| {goal:.1f}: {verdict} |"
+        )
+    print("\n| other requests | q | in-process | http |\n|---|---|---|---|")
+    for name, (q, extra) in EXTRAS.items():
+        cells = " | ".join(
+            f"{statistics.median(samples[(name, k)]):.1f} "
+            f"({statistics.quantiles(samples[(name, k)], n=20)[-1]:.1f})"
+            for k in ("in-process", "http")
+        )
+        print(f"| {name} | `{q}` {extra} | {cells} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
