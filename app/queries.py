@@ -125,8 +125,10 @@ def list_releases(
     if cursor is not None:
         params["k0"], params["k1"] = cursors.decode(cursor, owner, (date, int))
     count, page = _list_statements(filters.shape, sort, cursor is not None)
-    total = connection.execute(count, params).scalar_one()
     rows = [dict(row._mapping) for row in connection.execute(page, params)]
+    # A first page that is not full holds every matching release: no need to count them again.
+    partial = cursor is None and len(rows) <= limit
+    total = len(rows) if partial else connection.execute(count, params).scalar_one()
     next_cursor = None
     if len(rows) > limit:
         rows.pop()

@@ -143,13 +143,18 @@ def main() -> int:
                     if round_ >= 3:
                         samples.setdefault((name, kind), []).append(elapsed)
 
-    total = {name: raw.execute(
-        "SELECT count(*) FROM press_release_fts WHERE press_release_fts MATCH ?",
-        (compile_fts5(parse(q)),),
-    ).fetchone()[0] for name, q in QUERIES.items()}
+    total = {
+        name: raw.execute(
+            "SELECT count(*) FROM press_release_fts WHERE press_release_fts MATCH ?",
+            (compile_fts5(parse(q)),),
+        ).fetchone()[0]
+        for name, q in QUERIES.items()
+    }
     releases = raw.execute("SELECT count(*) FROM press_release").fetchone()[0]
     print(f"{releases} releases, {args.rounds} rounds, p50 (p95) in ms\n")
-    print("| query | q | matches | floor | in-process | http | http / floor | goal: 1.5 x floor + 2 ms |")
+    print(
+        "| query | q | matches | floor | in-process | http | http / floor | goal: 1.5 x floor + 2 ms |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for name, q in QUERIES.items():
         p = {kind: samples[(name, kind)] for kind in ("floor", "in-process", "http")}

@@ -23,7 +23,7 @@ TABLES = {
 }
 INDEXES = {
     "ix_press_release_language_published_on_id",
-    "ix_press_release_published_on_id",
+    "ix_press_release_published_on_id_source_language",
     "ix_press_release_source_published_on_id",
     # SQLite's own indexes behind the primary key of alembic_version and the two UNIQUE constraints
     "sqlite_autoindex_alembic_version_1",

@@ -25,7 +25,7 @@ CursorParam = Annotated[
 ]
 
 
-def filter_params(
+async def filter_params(  # async: pure validation, no reason to hop to a worker thread
     from_: Annotated[
         date | None,
         Query(alias="from", description="Only releases published on or after this date."),

@@ -9,38 +9,38 @@ from app.db import ConnectionDep
 from app.errors import NotFound, problem_responses
 from app.queries import DateSort
 from app.routes.params import CursorParam, FiltersDep, LimitParam, detail_url_prefix, next_link
+from app.routes.responses import json_response
 from app.schemas import PressReleaseDetail, PressReleasePage
 
 router = APIRouter(prefix="/v1/press-releases", tags=["press releases"])
 
 
-@router.get("", responses=problem_responses(400, 422))
+@router.get("", response_model=PressReleasePage, responses=problem_responses(400, 422))
 def list_press_releases(
     *,
     request: Request,
-    response: Response,
     connection: ConnectionDep,
     filters: FiltersDep,
     limit: LimitParam = 20,
     cursor: CursorParam = None,
     sort: DateSort = DateSort.NEWEST,
-) -> PressReleasePage:
+) -> Response:
     """Releases newest first (or oldest first), a page at a time.
 
     `total` counts every release that matches the filters. When there is a next page,
     `next_cursor` holds its cursor and the `Link` header its URL (`rel="next"`).
     """
     page = queries.list_releases(connection, limit=limit, sort=sort, filters=filters, cursor=cursor)
-    response.headers.update(next_link(request, page.next_cursor))
     prefix = detail_url_prefix(request)
     for row in page.rows:
         row["url"] = f"{prefix}{row['id']}"
-    return PressReleasePage.model_validate(
+    body = PressReleasePage.model_validate(
         {"items": page.rows, "total": page.total, "next_cursor": page.next_cursor}
     )
+    return json_response(body, headers=next_link(request, page.next_cursor))
 
 
-@router.get("/{key}", responses=problem_responses(404, 422))
+@router.get("/{key}", response_model=PressReleaseDetail, responses=problem_responses(404, 422))
 def get_press_release(
     *,
     request: Request,
@@ -53,10 +53,10 @@ def get_press_release(
             examples=["1"],
         ),
     ],
-) -> PressReleaseDetail:
+) -> Response:
     """One release, whole: its body, its paragraphs and its timestamps."""
     release = queries.get_release(connection, key=key)
     if release is None:
         raise NotFound(f"No press release has the id or slug {key!r}.")
     release["url"] = f"{detail_url_prefix(request)}{release['id']}"
-    return PressReleaseDetail.model_validate(release)
+    return json_response(PressReleaseDetail.model_validate(release))

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, Request, Response
 from app.db import ConnectionDep
 from app.errors import problem_responses
 from app.routes.params import CursorParam, FiltersDep, LimitParam, detail_url_prefix, next_link
+from app.routes.responses import json_response
 from app.schemas import SearchPage
 from app.search import sqlite
 from app.search.grammar import parse
@@ -36,11 +37,10 @@ FACETS_DESCRIPTION = (
 )
 
 
-@router.get("/v1/search", responses=problem_responses(400, 422))
+@router.get("/v1/search", response_model=SearchPage, responses=problem_responses(400, 422))
 def search(
     *,
     request: Request,
-    response: Response,
     connection: ConnectionDep,
     q: Annotated[
         str,
@@ -58,7 +58,7 @@ def search(
             examples=["source,language,year"],
         ),
     ] = None,
-) -> SearchPage:
+) -> Response:
     """Releases that match `q`, best match first (a title match weighs more than a body match)
     unless `sort` asks for a date order, each with a snippet around its best match.
 
@@ -74,13 +74,12 @@ def search(
         cursor=cursor,
         facets=[Facet(name) for name in dict.fromkeys(facets.split(","))] if facets else (),
     )
-    response.headers.update(next_link(request, results.next_cursor))
     prefix = detail_url_prefix(request)
     items = []
     for hit in results.hits:
         hit.row["url"] = f"{prefix}{hit.row['id']}"
         items.append({"press_release": hit.row, "score": hit.score, "snippet": hit.snippet})
-    return SearchPage.model_validate(
+    page = SearchPage.model_validate(
         {
             "query": q,
             "items": items,
@@ -92,3 +91,4 @@ def search(
             },
         }
     )
+    return json_response(page, headers=next_link(request, results.next_cursor))

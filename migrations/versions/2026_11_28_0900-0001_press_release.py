@@ -77,7 +77,11 @@ def upgrade() -> None:
         sa.UniqueConstraint("external_id", name="uq_press_release_external_id"),
         sa.UniqueConstraint("slug", name="uq_press_release_slug"),
     )
-    op.create_index("ix_press_release_published_on_id", "press_release", ["published_on", "id"])
+    op.create_index(
+        "ix_press_release_published_on_id_source_language",
+        "press_release",
+        ["published_on", "id", "source", "language"],
+    )
     op.create_index(
         "ix_press_release_source_published_on_id", "press_release", ["source", "published_on", "id"]
     )
@@ -97,5 +101,5 @@ def downgrade() -> None:
             op.execute(statement)
     op.drop_index("ix_press_release_language_published_on_id", table_name="press_release")
     op.drop_index("ix_press_release_source_published_on_id", table_name="press_release")
-    op.drop_index("ix_press_release_published_on_id", table_name="press_release")
+    op.drop_index("ix_press_release_published_on_id_source_language", table_name="press_release")
     op.drop_table("press_release")
