@@ -153,7 +153,8 @@ def main() -> int:
     releases = raw.execute("SELECT count(*) FROM press_release").fetchone()[0]
     print(f"{releases} releases, {args.rounds} rounds, p50 (p95) in ms\n")
     print(
-        "| query | q | matches | floor | in-process | http | http / floor | goal: 1.5 x floor + 2 ms |"
+        "| query | q | matches | floor | in-process | http | http / floor "
+        "| goal: 1.5 x floor + 2 ms |"
     )
     print("|---|---|---|---|---|---|---|---|")
     for name, q in QUERIES.items():

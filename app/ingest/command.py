@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from app.ingest.jsonl_format import read_jsonl
 from app.ingest.normalize import Rejected, Release
 from app.ingest.seed_format import parse_seed
-from app.ingest.store import Outcome, upsert
+from app.ingest.store import OPTIMIZE_AFTER, Outcome, optimize_index, upsert
 
 SUFFIXES = (".txt", ".jsonl")
 STDIN = Path("-")
@@ -132,8 +132,11 @@ def ingest(
     with engine.connect() as connection, connection.begin() as transaction:
         for release in read_releases(files, report, source=source, language=language):
             report.count(upsert(connection, release))
-        if dry_run or (strict and report.rejections):
-            transaction.rollback()
-        else:
+        keep = not dry_run and not (strict and report.rejections)
+        if keep and report.added + report.updated >= OPTIMIZE_AFTER:
+            optimize_index(connection)
+        if keep:
             report.written = True
+        else:
+            transaction.rollback()
     return report
