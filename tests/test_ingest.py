@@ -1,5 +1,6 @@
 """`pressroom ingest`: upsert by external id in one transaction, every rejection reported."""
 
+import json
 import shutil
 from pathlib import Path
 
@@ -7,6 +8,8 @@ import pytest
 from sqlalchemy import Engine, text
 
 from app.cli import main
+from app.db import create_db_engine
+from app.ingest import command
 from app.ingest.command import Rejection, UsageError, ingest
 from tests.conftest import SEED, SEED_TITLE, Ingest, WriteSeeds, seed_text
 
@@ -241,3 +244,33 @@ class TestCommandLine:
         monkeypatch.setenv("DATABASE_URL", url)
         assert main(["migrate"]) == 0
         assert main(["ingest", str(SEED)]) == 0
+
+
+def test_a_bulk_load_leaves_the_index_merged(
+    template_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines = "".join(
+        json.dumps({"id": f"r{i}", "title": f"T{i}", "published_on": "2025-01-01", "body": f"w{i}"})
+        + "\n"
+        for i in range(1000)
+    )
+    (tmp_path / "bulk.jsonl").write_text(lines)
+
+    def load(name: str) -> int:
+        path = tmp_path / name
+        shutil.copyfile(template_db, path)
+        engine = create_db_engine(f"sqlite:///{path}")
+        assert ingest(engine, [tmp_path / "bulk.jsonl"]).added == 1000
+        with engine.connect() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO press_release_fts(press_release_fts) VALUES ('integrity-check')"
+            )
+            pages: int = connection.exec_driver_sql(
+                "SELECT count(*) FROM press_release_fts_data"
+            ).scalar_one()
+        engine.dispose()
+        return pages
+
+    merged = load("merged.db")
+    monkeypatch.setattr(command, "OPTIMIZE_AFTER", 10**9)
+    assert merged < load("unmerged.db")
