@@ -1,16 +1,19 @@
 """The `pressroom` console script: migrate, ingest, serve."""
 
 import argparse
+import json
 import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError
+from tqdm import tqdm
 
 from app.config import Settings
 from app.db import create_db_engine
-from app.ingest.command import UsageError, ingest
+from app.ingest.command import UsageError, find_inputs, ingest, input_bytes
+from app.ingest.language import LanguageDetector
 from app.schema_version import current_revision, head_revision, upgrade
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
@@ -20,6 +23,16 @@ def _language(value: str) -> str:
     if not re.fullmatch(r"[a-z]{2}", value):
         raise argparse.ArgumentTypeError(f"{value!r} is not an ISO 639-1 code such as en, ru or kk")
     return value
+
+
+def _megabytes(value: str) -> float:
+    try:
+        size = float(value)
+    except ValueError:
+        size = 0
+    if not size > 0:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a positive number of megabytes")
+    return size
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -36,8 +49,10 @@ def _parser() -> argparse.ArgumentParser:
     ingest_cmd = commands.add_parser(
         "ingest",
         help="load releases from files and directories",
-        description="Load releases (seed .txt files) from files and directories, recursively. "
-        "Exit status: 0 all loaded, 1 something was rejected, 2 usage or I/O error.",
+        description="Load releases (seed .txt files and JSON Lines .jsonl files) from files and "
+        "directories, recursively; `-` reads JSON Lines from standard input. One transaction: "
+        "an interrupted run writes nothing. Exit status: 0 all loaded, 1 something was rejected, "
+        "2 usage or I/O error (nothing written).",
     )
     ingest_cmd.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     ingest_cmd.add_argument("--source", help="the source to record on every release of this run")
@@ -47,6 +62,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     ingest_cmd.add_argument(
         "--dry-run", action="store_true", help="validate and report, writing nothing"
+    )
+    ingest_cmd.add_argument(
+        "--max-size",
+        type=_megabytes,
+        metavar="MB",
+        help="reject a release larger than this many megabytes (default: MAX_RELEASE_MB, 5)",
+    )
+    ingest_cmd.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text: rejections on stderr and a summary line; json: one report on stdout",
     )
 
     serve = commands.add_parser("serve", help="serve the API with uvicorn on HOST:PORT")
@@ -70,6 +97,8 @@ def _run_ingest(
     language: str | None = None,
     strict: bool = False,
     dry_run: bool = False,
+    max_size: float | None = None,
+    report_format: str = "text",
 ) -> int:
     engine = create_db_engine(settings.database_url)
     try:
@@ -83,10 +112,29 @@ def _run_ingest(
                 file=sys.stderr,
             )
             return EXIT_USAGE
-        report = ingest(
-            engine, paths, source=source, language=language, strict=strict, dry_run=dry_run
-        )
-    except UsageError as error:
+        files = find_inputs(paths)
+        detector = LanguageDetector(settings.detect_language_list)
+        detector.validate()
+        # A progress bar only for a person watching: never in logs, pipes or CI.
+        with tqdm(
+            total=input_bytes(files),
+            unit="B",
+            unit_scale=True,
+            desc="ingest",
+            disable=not sys.stderr.isatty(),
+        ) as bar:
+            report = ingest(
+                engine,
+                files,
+                source=source,
+                language=language,
+                strict=strict,
+                dry_run=dry_run,
+                max_bytes=int((max_size or settings.max_release_mb) * 1024 * 1024),
+                detect=detector.candidates,
+                progress=bar.update,
+            )
+    except (UsageError, ValueError) as error:
         print(f"pressroom: {error}", file=sys.stderr)
         return EXIT_USAGE
     except DBAPIError as error:
@@ -94,10 +142,13 @@ def _run_ingest(
         return EXIT_USAGE
     finally:
         engine.dispose()
-    for rejection in report.rejections:
-        print(f"rejected {rejection}", file=sys.stderr)
-    note = "" if report.written else " (nothing written)"
-    print(f"{report.summary()}{note}")
+    if report_format == "json":
+        print(json.dumps(report.as_json(), ensure_ascii=False))
+    else:
+        for rejection in report.rejections:
+            print(f"rejected {rejection}", file=sys.stderr)
+        note = "" if report.written else " (nothing written)"
+        print(f"{report.summary()}{note}")
     return report.exit_status
 
 
@@ -129,6 +180,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             language=args.language,
             strict=args.strict,
             dry_run=args.dry_run,
+            max_size=args.max_size,
+            report_format=args.format,
         )
     if args.command == "serve":
         for path in args.ingest:

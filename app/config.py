@@ -19,6 +19,17 @@ class Settings(BaseSettings):
         default="*", description="Comma-separated origins allowed to call the API from a browser."
     )
     log_level: str = Field(default="info", description="debug, info, warning or error.")
+    max_release_mb: float = Field(
+        default=5.0, gt=0, description="Ingestion rejects a release larger than this."
+    )
+    detect_languages: str = Field(
+        default="en,ru,kk",
+        description="The languages ingestion tells apart for releases that do not say theirs.",
+    )
+
+    @property
+    def detect_language_list(self) -> list[str]:
+        return [code.strip() for code in self.detect_languages.split(",") if code.strip()]
 
     @property
     def cors_origin_list(self) -> list[str]:

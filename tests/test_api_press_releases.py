@@ -54,7 +54,7 @@ def test_the_seed_is_listed(client: TestClient, load: Ingest) -> None:
                 "title": SEED_TITLE,
                 "published_on": "2025-03-06",
                 "source": None,
-                "language": None,
+                "language": "en",
                 "lead": SEED_LEAD,
                 "word_count": 419,
                 "url": "http://testserver/v1/press-releases/1",

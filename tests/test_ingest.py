@@ -44,7 +44,7 @@ def test_the_seed_directory_loads_the_seed(engine: Engine) -> None:
             "2025-03-06",
             SEED.read_text().splitlines()[1],
             None,
-            None,
+            "en",  # detected
         )
     ]
 

@@ -1,24 +1,44 @@
-"""`pressroom ingest`: find the input files, parse each, upsert the valid ones in one transaction,
-and report every rejection with its reason."""
+"""`pressroom ingest`: find the inputs, read and validate every release, upsert the valid ones in
+batches inside one transaction, and report every rejection with its reason.
+
+One transaction per run is the atomicity guarantee: a crash or a kill midway leaves the database
+as it was, and the FTS index (kept by triggers in the same transaction) always agrees with the
+table. Readers are not blocked meanwhile: SQLite runs in WAL mode, where readers see the last
+committed state while a writer works.
+"""
 
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import BinaryIO
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from app.ingest.jsonl_format import read_jsonl
+from app.ingest.language import DEFAULT_CANDIDATES, LanguageDetector
 from app.ingest.normalize import Rejected, Release
 from app.ingest.seed_format import parse_seed
-from app.ingest.store import OPTIMIZE_AFTER, Outcome, optimize_index, upsert
+from app.ingest.store import (
+    OPTIMIZE_AFTER,
+    Outcome,
+    begin_run,
+    end_run,
+    optimize_index,
+    upsert_batch,
+)
 
 SUFFIXES = (".txt", ".jsonl")
 STDIN = Path("-")
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+BATCH_SIZE = 500
+
+Progress = Callable[[int], object]  # told how many more input bytes have been read
 
 
 class UsageError(Exception):
-    """The command cannot run at all (a missing path, say); nothing was written."""
+    """The run cannot start (a missing path, say), or an input could not be read midway; either
+    way nothing was written."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +73,31 @@ class Report:
             f"rejected {len(self.rejections)}"
         )
 
+    def as_json(self) -> dict[str, object]:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": len(self.rejections),
+            "written": self.written,
+            "rejections": [
+                {"path": r.path, "line": r.line, "reason": r.reason} for r in self.rejections
+            ],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Located:
+    """A valid release and where it was read."""
+
+    path: str
+    line: int | None
+    release: Release
+
+    @property
+    def where(self) -> str:
+        return self.path if self.line is None else f"{self.path}:{self.line}"
+
 
 def find_inputs(paths: Iterable[Path]) -> list[Path]:
     """Files named directly, and the supported files anywhere below a named directory, in a stable
@@ -69,18 +114,37 @@ def find_inputs(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
-def _read(path: Path) -> Iterator[tuple[int | None, Release | Rejected]]:
+def input_bytes(files: Iterable[Path]) -> int | None:
+    """The size of all inputs, for a progress bar; None when standard input is one of them."""
+    files = list(files)
+    return None if STDIN in files else sum(path.stat().st_size for path in files)
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
+def _read(
+    path: Path, max_bytes: int, progress: Progress
+) -> Iterator[tuple[int | None, Release | Rejected]]:
     """The releases in one input, with their line numbers where the format has lines."""
     if path == STDIN:
-        yield from read_jsonl(sys.stdin.buffer)
+        yield from _read_jsonl(sys.stdin.buffer, max_bytes, progress)
     elif path.suffix == ".jsonl":
-        with path.open("rb") as lines:
-            yield from read_jsonl(lines)
+        with path.open("rb") as stream:
+            yield from _read_jsonl(stream, max_bytes, progress)
     elif path.suffix == ".txt":
-        try:
-            yield None, parse_seed(path.read_bytes(), external_id=path.stem)
-        except Rejected as rejected:
-            yield None, rejected
+        size = path.stat().st_size
+        if size > max_bytes:
+            too_big = f"the file is {_megabytes(size)}, over the {_megabytes(max_bytes)} limit"
+            yield None, Rejected(f"{too_big} (raise it with --max-size)")
+        else:
+            data = path.read_bytes()
+            try:
+                yield None, parse_seed(data, external_id=path.stem)
+            except Rejected as rejected:
+                yield None, rejected
+        progress(size)
     else:
         allowed = " or ".join(SUFFIXES)
         yield (
@@ -89,31 +153,59 @@ def _read(path: Path) -> Iterator[tuple[int | None, Release | Rejected]]:
         )
 
 
+def _read_jsonl(
+    stream: BinaryIO, max_bytes: int, progress: Progress
+) -> Iterator[tuple[int, Release | Rejected]]:
+    return read_jsonl(_bounded_lines(stream, max_bytes, progress))
+
+
+def _bounded_lines(
+    stream: BinaryIO, max_bytes: int, progress: Progress
+) -> Iterator[bytes | Rejected]:
+    """The stream's lines. A line over `max_bytes` is rejected, and skipped a megabyte at a time
+    without ever being held in memory whole: memory stays flat whatever the input."""
+    while line := stream.readline(max_bytes + 1):
+        progress(len(line))
+        if len(line) <= max_bytes or line.endswith(b"\n"):
+            yield line
+            continue
+        size = len(line)
+        while rest := stream.readline(1 << 20):
+            size += len(rest)
+            progress(len(rest))
+            if rest.endswith(b"\n"):
+                break
+        too_big = f"the line is {_megabytes(size)}, over the {_megabytes(max_bytes)} limit"
+        yield Rejected(f"{too_big} (raise it with --max-size)")
+
+
 def read_releases(
-    files: Iterable[Path], report: Report, *, source: str | None, language: str | None
-) -> Iterator[Release]:
-    """Every valid release of the run; every rejection goes to the report. A release's own source
-    and language win over the run's."""
-    seen: dict[str, str] = {}
+    files: Iterable[Path],
+    report: Report,
+    *,
+    source: str | None,
+    language: str | None,
+    detector: LanguageDetector,
+    max_bytes: int,
+    progress: Progress,
+) -> Iterator["Located"]:
+    """Every valid release of the run with where it came from; every rejection goes to the
+    report. A release's own source and language win over the run's; a release with neither gets
+    the language detected from its text."""
     for path in files:
         try:
-            for line, item in _read(path):
-                where = str(path) if line is None else f"{path}:{line}"
+            for line, item in _read(path, max_bytes, progress):
                 if isinstance(item, Rejected):
                     report.rejections.append(Rejection(str(path), str(item), line))
-                elif item.external_id in seen:
-                    reason = (
-                        f"duplicate external id {item.external_id!r}: "
-                        f"{seen[item.external_id]} has it already"
-                    )
-                    report.rejections.append(Rejection(str(path), reason, line))
-                else:
-                    seen[item.external_id] = where
-                    yield replace(
-                        item, source=item.source or source, language=item.language or language
-                    )
+                    continue
+                release = replace(
+                    item, source=item.source or source, language=item.language or language
+                )
+                if release.language is None:
+                    release = replace(release, language=detector.detect(release))
+                yield Located(str(path), line, release)
         except OSError as error:
-            report.rejections.append(Rejection(str(path), f"cannot read: {error.strerror}"))
+            raise UsageError(f"{path}: cannot read: {error.strerror or error}") from error
 
 
 def ingest(
@@ -124,14 +216,33 @@ def ingest(
     language: str | None = None,
     strict: bool = False,
     dry_run: bool = False,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    detect: Sequence[str] = DEFAULT_CANDIDATES,
+    progress: Progress = lambda _bytes: None,
 ) -> Report:
-    """One transaction for the whole run: it commits only when the run is to be kept, so a crash
-    or a kill midway leaves the database as it was."""
+    """Load the releases in `paths` in one transaction, which commits only when the run is to be
+    kept (not a dry run; with `strict`, nothing rejected)."""
     files = find_inputs(paths)
     report = Report()
+    releases = read_releases(
+        files,
+        report,
+        source=source,
+        language=language,
+        detector=LanguageDetector(detect),
+        max_bytes=max_bytes,
+        progress=progress,
+    )
     with engine.connect() as connection, connection.begin() as transaction:
-        for release in read_releases(files, report, source=source, language=language):
-            report.count(upsert(connection, release))
+        begin_run(connection)
+        batch: list[Located] = []
+        for item in releases:
+            batch.append(item)
+            if len(batch) == BATCH_SIZE:
+                _store(connection, batch, report)
+                batch = []
+        _store(connection, batch, report)
+        end_run(connection)
         keep = not dry_run and not (strict and report.rejections)
         if keep and report.added + report.updated >= OPTIMIZE_AFTER:
             optimize_index(connection)
@@ -139,4 +250,23 @@ def ingest(
             report.written = True
         else:
             transaction.rollback()
+    report.rejections.sort(key=_input_order(files))
     return report
+
+
+def _store(connection: Connection, batch: list["Located"], report: Report) -> None:
+    if not batch:
+        return
+    results = upsert_batch(connection, [(item.where, item.release) for item in batch])
+    for item, result in zip(batch, results, strict=True):
+        if isinstance(result, Outcome):
+            report.count(result)
+        else:
+            report.rejections.append(Rejection(item.path, result, item.line))
+
+
+def _input_order(files: list[Path]) -> Callable[[Rejection], tuple[int, int]]:
+    """Rejections in the order of the inputs (duplicates are found a batch later than the
+    reading rejections around them)."""
+    position = {str(path): i for i, path in enumerate(files)}
+    return lambda r: (position.get(r.path, len(position)), r.line or 0)

@@ -16,10 +16,13 @@ _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
 _LANGUAGE = re.compile(r"[a-z]{2}")
 
 
-def read_jsonl(lines: Iterable[bytes]) -> Iterator[tuple[int, Release | Rejected]]:
-    """Each non-blank line's number and its release, or why it was rejected. Streams: one line in
-    memory at a time."""
+def read_jsonl(lines: Iterable[bytes | Rejected]) -> Iterator[tuple[int, Release | Rejected]]:
+    """Each non-blank line's number and its release, or why it was rejected (a line may come
+    rejected already: too long to read, say). Streams: one line in memory at a time."""
     for number, raw in enumerate(lines, start=1):
+        if isinstance(raw, Rejected):
+            yield number, raw
+            continue
         if not raw.strip():
             continue
         try:
