@@ -114,7 +114,6 @@ def _run_ingest(
             return EXIT_USAGE
         files = find_inputs(paths)
         detector = LanguageDetector(settings.detect_language_list)
-        detector.validate()
         # A progress bar only for a person watching: never in logs, pipes or CI.
         with tqdm(
             total=input_bytes(files),

@@ -17,7 +17,7 @@ _SEED_SUMMARY: dict[str, Any] = {
     "lead": "The UN General Assembly unanimously adopted a resolution on the establishment of "
     "the UN Regional Centre for Sustainable Development Goals (SDGs) for Central Asia and "
     "Afghanistan. …",
-    "word_count": 551,
+    "word_count": 416,
     "url": "http://127.0.0.1:8000/v1/press-releases/1",
 }
 

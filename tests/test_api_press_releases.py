@@ -56,7 +56,7 @@ def test_the_seed_is_listed(client: TestClient, load: Ingest) -> None:
                 "source": None,
                 "language": "en",
                 "lead": SEED_LEAD,
-                "word_count": 419,
+                "word_count": 416,
                 "url": "http://testserver/v1/press-releases/1",
             }
         ],

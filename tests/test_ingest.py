@@ -271,6 +271,7 @@ def test_a_bulk_load_leaves_the_index_merged(
         engine.dispose()
         return pages
 
+    monkeypatch.setattr(command, "BATCH_SIZE", 100)  # ten batches: ten segments to merge
     merged = load("merged.db")
     monkeypatch.setattr(command, "OPTIMIZE_AFTER", 10**9)
     assert merged < load("unmerged.db")

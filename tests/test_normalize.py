@@ -54,7 +54,7 @@ def test_lead_body_and_word_count() -> None:
 
 
 def test_seed_word_count() -> None:
-    assert parse_seed(SEED.read_bytes(), external_id=SEED.stem).word_count == 419
+    assert parse_seed(SEED.read_bytes(), external_id=SEED.stem).word_count == 416
 
 
 def test_content_hash_follows_the_content_only() -> None:
@@ -67,3 +67,16 @@ def test_content_hash_follows_the_content_only() -> None:
         release("Title", "Body.", language="en"),
     ]
     assert len({base.content_hash, *(r.content_hash for r in changed)}) == 5
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [
+        ("well-being – co-sponsors & 152", 3),
+        ("Kazakhstan’s U.S. e-mail", 3),
+        ("Министр провёл встречу. Қазақстан!", 4),
+        ("— … ¶", 0),
+    ],
+)
+def test_word_count_counts_white_space_separated_words(text: str, count: int) -> None:
+    assert release("T", text).word_count == count

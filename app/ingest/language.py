@@ -43,10 +43,6 @@ class LanguageDetector:
         # Loaded on first use: a run whose releases all say their language never pays for it.
         return _identifier(self.candidates)
 
-    def validate(self) -> None:
-        """Load the model now, so that a bad candidate list fails before the run starts."""
-        _ = self._identifier
-
     def detect(self, release: Release) -> str | None:
         """The release's ISO 639-1 code; None when its text has no letters to judge by."""
         sample = f"{release.title}\n{release.body[:SAMPLE_CHARS]}"
