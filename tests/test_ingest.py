@@ -275,3 +275,36 @@ def test_a_bulk_load_leaves_the_index_merged(
     merged = load("merged.db")
     monkeypatch.setattr(command, "OPTIMIZE_AFTER", 10**9)
     assert merged < load("unmerged.db")
+
+
+class TestOptions:
+    def test_max_size_raises_the_limit(
+        self, cli_env: str, write_seeds: WriteSeeds, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        folder = write_seeds({"big": seed_text("2025-01-01", "Big", "word " * 300_000)})
+        assert main(["ingest", "--max-size", "1", str(folder)]) == 1
+        assert "the file is 1.4 MB, over the 1.0 MB limit" in capsys.readouterr().err
+        assert main(["ingest", "--max-size", "1.5", str(folder)]) == 0
+
+    @pytest.mark.parametrize("value", ["0", "-1", "five"])
+    def test_max_size_must_be_a_positive_number(
+        self, cli_env: str, value: str, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        with pytest.raises(SystemExit) as exit_:
+            main(["ingest", "--max-size", value, str(SEED)])
+        assert exit_.value.code == 2
+        assert f"{value!r} is not a positive number of megabytes" in capsys.readouterr().err
+
+    def test_an_unknown_detection_language_exits_2_and_writes_nothing(
+        self,
+        cli_env: str,
+        engine: Engine,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        monkeypatch.setenv("DETECT_LANGUAGES", "en,xx")
+        assert main(["ingest", str(SEED)]) == 2
+        assert capsys.readouterr().err.startswith(
+            "pressroom: language detection knows no xx; choose among: ace af am"
+        )
+        assert rows(engine) == []

@@ -28,7 +28,7 @@ def _identifier(candidates: tuple[str, ...]) -> LanguageIdentifier:
     if unknown:
         raise ValueError(
             f"language detection knows no {', '.join(unknown)}; "
-            f"choose among: {' '.join(sorted(identifier.nb_classes))}"
+            f"choose among: {' '.join(sorted(set(identifier.nb_classes)))}"
         )
     identifier.set_languages(list(candidates))
     return identifier
