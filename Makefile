@@ -11,6 +11,9 @@ UV := $(VENV)/bin/uv
 export UV_SYSTEM_CERTS := 1
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
+# Compile the dependencies to bytecode at install: where PYTHONDONTWRITEBYTECODE is set (CI, some
+# shells), every process would otherwise compile them again at start-up (1.5 s for `pressroom`).
+export UV_COMPILE_BYTECODE := 1
 
 .PHONY: help install run test lint typecheck pytest format clean
 

@@ -130,10 +130,10 @@ def _read(
 ) -> Iterator[tuple[int | None, Release | Rejected]]:
     """The releases in one input, with their line numbers where the format has lines."""
     if path == STDIN:
-        yield from _read_jsonl(sys.stdin.buffer, max_bytes, progress)
+        yield from read_jsonl(_bounded_lines(sys.stdin.buffer, max_bytes, progress))
     elif path.suffix == ".jsonl":
         with path.open("rb") as stream:
-            yield from _read_jsonl(stream, max_bytes, progress)
+            yield from read_jsonl(_bounded_lines(stream, max_bytes, progress))
     elif path.suffix == ".txt":
         size = path.stat().st_size
         if size > max_bytes:
@@ -152,12 +152,6 @@ def _read(
             None,
             Rejected(f"unsupported file type {path.suffix or '(none)'!r}: expected {allowed}"),
         )
-
-
-def _read_jsonl(
-    stream: BinaryIO, max_bytes: int, progress: Progress
-) -> Iterator[tuple[int, Release | Rejected]]:
-    return read_jsonl(_bounded_lines(stream, max_bytes, progress))
 
 
 def _bounded_lines(
