@@ -19,6 +19,14 @@ class Settings(BaseSettings):
         default="*", description="Comma-separated origins allowed to call the API from a browser."
     )
     log_level: str = Field(default="info", description="debug, info, warning or error.")
+    query_timeout_seconds: float = Field(
+        default=2.0, gt=0, description="A query running longer is stopped: the client gets a 503."
+    )
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        description="Comma-separated addresses of the reverse proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto are trusted, or * for any.",
+    )
     max_release_mb: float = Field(
         default=5.0, gt=0, description="Ingestion rejects a release larger than this."
     )

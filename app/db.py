@@ -5,6 +5,7 @@ reader opens the file read-only (`mode=ro`), so the serving path cannot write ev
 the writer switches the file to WAL so readers keep being served while an ingest runs.
 """
 
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -70,15 +71,28 @@ def create_db_engine(url: str, *, read_only: bool = False) -> Engine:
     return engine
 
 
+PROGRESS_STEPS = 1000  # SQLite virtual machine steps between two looks at the clock
+
+
 async def get_connection(request: Request) -> AsyncIterator[Connection]:
-    """One read connection (and one consistent snapshot) per request.
+    """One read connection (and one consistent snapshot) per request, whose queries are stopped
+    once the request has run for QUERY_TIMEOUT_SECONDS (the client then gets a 503).
 
     `async` so that FastAPI runs it on the event loop instead of hopping to a worker thread twice
     per request: taking a pooled connection and handing it back are microseconds of work that
     never wait on I/O (the queries themselves run in the route, on the thread pool)."""
     engine: Engine = request.app.state.read_engine
+    deadline = time.monotonic() + request.app.state.settings.query_timeout_seconds
     with engine.connect() as connection:
-        yield connection
+        raw = connection.connection.dbapi_connection
+        if engine.dialect.name == "sqlite" and raw is not None:
+            # A true return from the progress handler interrupts the running statement.
+            raw.set_progress_handler(lambda: time.monotonic() > deadline, PROGRESS_STEPS)
+        try:
+            yield connection
+        finally:
+            if engine.dialect.name == "sqlite" and raw is not None:
+                raw.set_progress_handler(None, 0)
 
 
 ConnectionDep = Annotated[Connection, Depends(get_connection)]

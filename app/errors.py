@@ -115,7 +115,8 @@ def _http_problem(request: Request, error: StarletteHTTPException) -> JSONRespon
 
 async def render_problem(request: Request, error: Exception) -> JSONResponse:
     """The one exception handler: every error becomes a problem document, and only the ones the
-    client caused say more than that the server failed."""
+    client caused say more than that the server failed. Internals (SQL, engine messages, stack
+    traces) go to the log, with the request id, never to the client."""
     match error:
         case AppError():
             return problem_response(request, error.status, error.detail)
@@ -123,17 +124,22 @@ async def render_problem(request: Request, error: Exception) -> JSONResponse:
             return _validation_problem(request, error)
         case StarletteHTTPException():
             return _http_problem(request, error)
+        case DBAPIError() if "interrupted" in str(error.orig):
+            limit = request.app.state.settings.query_timeout_seconds
+            log.warning("query stopped at its %g s limit on %s", limit, request.url)
+            detail = (
+                f"The query ran longer than the {limit:g} s limit and was stopped. "
+                "Narrow it (fewer OR alternatives, a date range, a filter) or try again later."
+            )
+            return problem_response(request, 503, detail, headers={"Retry-After": "10"})
         case DBAPIError():
             log.error("database error on %s %s", request.method, request.url.path, exc_info=error)
             detail = "The database is unavailable; try again shortly."
             return problem_response(request, 503, detail, headers={"Retry-After": "5"})
-        case _:
-            log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
-            detail = "The server failed to answer this request; the error has been logged."
-            return problem_response(request, 500, detail)
+    raise error  # not routed here: install_error_handlers registers only the classes above
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    classes = (AppError, RequestValidationError, StarletteHTTPException, DBAPIError, Exception)
-    for error_class in classes:
+    # Any other exception is a bug: app.middleware.RequestContext logs it and answers a 500.
+    for error_class in (AppError, RequestValidationError, StarletteHTTPException, DBAPIError):
         app.add_exception_handler(error_class, render_problem)

@@ -26,8 +26,9 @@ SUMMARY_COLUMNS = (
     c.language,
     c.lead,
     c.word_count,
+    c.updated_at,  # not in the summary's JSON; the feed's entries need it
 )
-DETAIL_COLUMNS = (*SUMMARY_COLUMNS, c.body, c.content_hash, c.ingested_at, c.updated_at)
+DETAIL_COLUMNS = (*SUMMARY_COLUMNS, c.body, c.content_hash, c.ingested_at)
 
 
 class DateSort(StrEnum):

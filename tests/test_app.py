@@ -138,9 +138,12 @@ def test_every_operation_documents_its_responses_with_examples(client: TestClien
         ("/v1/press-releases", "get"),
         ("/v1/press-releases/{key}", "get"),
         ("/v1/search", "get"),
+        ("/v1/feed.atom", "get"),
         ("/healthz", "get"),
         ("/readyz", "get"),
     }
+    feed = operations.pop(("/v1/feed.atom", "get"))
+    assert set(feed["responses"]["200"]["content"]) == {"application/atom+xml"}
     for operation in operations.values():
         ok = operation["responses"]["200"]["content"]["application/json"]["schema"]
         assert "$ref" in ok
@@ -150,13 +153,15 @@ def test_every_operation_documents_its_responses_with_examples(client: TestClien
             "examples" in prop for prop in schema["properties"].values()
         )
         assert has_examples, name
-    for path in ("/v1/press-releases", "/v1/search"):
-        assert set(operations[(path, "get")]["responses"]) == {"200", "400", "422"}
-    assert set(operations[("/v1/press-releases/{key}", "get")]["responses"]) == {
-        "200",
-        "404",
-        "422",
+    errors = {path: set(op["responses"]) - {"200"} for (path, _), op in operations.items()}
+    assert errors == {
+        "/v1/press-releases": {"400", "422", "500", "503"},
+        "/v1/search": {"400", "422", "500", "503"},
+        "/v1/press-releases/{key}": {"404", "422", "500", "503"},
+        "/healthz": {"500"},
+        "/readyz": {"500", "503"},
     }
+    assert set(feed["responses"]) == {"200", "400", "422", "500", "503"}
     problem = operations[("/v1/press-releases/{key}", "get")]["responses"]["404"]["content"]
     assert problem == {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
 

@@ -1,23 +1,27 @@
 """Probes for orchestrators: `/healthz` (the process answers) and `/readyz` (it can serve)."""
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
 from app.db import ConnectionDep
 from app.errors import ServiceUnavailable, problem_responses
+from app.routes.responses import json_response
 from app.schema_version import current_revision
 from app.schemas import Health, Readiness
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz")
-def healthz() -> Health:
+NO_STORE = {"Cache-Control": "no-store"}  # a probe's answer is about now, never a cached one
+
+
+@router.get("/healthz", response_model=Health)
+def healthz() -> Response:
     """The process is up. It does not touch the database."""
-    return Health(status="ok")
+    return json_response(Health(status="ok"), headers=NO_STORE)
 
 
-@router.get("/readyz", responses=problem_responses(503))
-def readyz(request: Request, connection: ConnectionDep) -> Readiness:
+@router.get("/readyz", response_model=Readiness, responses=problem_responses(503))
+def readyz(request: Request, connection: ConnectionDep) -> Response:
     """The database answers and is migrated to the revision this code expects."""
     expected: str | None = request.app.state.head_revision
     revision = current_revision(connection)
@@ -26,4 +30,4 @@ def readyz(request: Request, connection: ConnectionDep) -> Readiness:
             f"The database is at schema revision {revision or 'none'}, not {expected}: "
             "run `pressroom migrate`."
         )
-    return Readiness(status="ready", revision=revision)
+    return json_response(Readiness(status="ready", revision=revision), headers=NO_STORE)

@@ -1,9 +1,13 @@
 """Query parameters shared by the list, search and (later) feed routes."""
 
+from collections.abc import Iterator
 from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from pydantic import StringConstraints
 
 from app.errors import BadRequest
@@ -50,6 +54,35 @@ async def filter_params(  # async: pure validation, no reason to hop to a worker
 
 
 FiltersDep = Annotated[Filters, Depends(filter_params)]
+
+
+def _query_names(dependant: Dependant) -> Iterator[str]:
+    yield from (param.alias for param in dependant.query_params)
+    for dependency in dependant.dependencies:
+        yield from _query_names(dependency)
+
+
+async def reject_unknown_parameters(request: Request) -> None:
+    """A query parameter the route does not take is a 422 naming it: a misspelt `limt=5` must not
+    be ignored quietly."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    accepted = set(_query_names(route.dependant))  # a handful: cheaper to walk than to cache
+    unknown = [name for name in dict.fromkeys(request.query_params) if name not in accepted]
+    if unknown:
+        allowed = ", ".join(sorted(accepted))
+        raise RequestValidationError(
+            [
+                {
+                    "type": "extra_forbidden",
+                    "loc": ("query", name),
+                    "msg": f"Unknown query parameter; this route takes: {allowed}",
+                    "input": request.query_params.get(name),
+                }
+                for name in unknown
+            ]
+        )
 
 
 def detail_url_prefix(request: Request) -> str:

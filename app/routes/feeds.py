@@ -1,0 +1,103 @@
+"""`/v1/feed.atom`: the newest releases as an Atom 1.0 feed (RFC 4287), for feed readers."""
+
+import re
+import uuid
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+
+from app import queries
+from app.db import ConnectionDep
+from app.errors import problem_responses
+from app.routes.params import FiltersDep, detail_url_prefix
+from app.search import sqlite
+from app.search.grammar import parse
+from app.search.results import SearchSort
+
+router = APIRouter(tags=["feeds"])
+
+ATOM = "http://www.w3.org/2005/Atom"
+ATOM_TYPE = "application/atom+xml"
+FEED_SIZE = 50
+# A release's entry id never changes, wherever the feed is served from (RFC 4287 §4.2.6).
+ENTRY_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://pressroom/press-release/")
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # characters XML 1.0 forbids
+
+ET.register_namespace("", ATOM)
+
+
+def _element(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> None:
+    element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attributes)
+    element.text = text
+
+
+def _timestamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def render(request: Request, q: str | None, rows: list[dict[str, Any]]) -> bytes:
+    feed = ET.Element(f"{{{ATOM}}}feed")
+    self_url = str(request.url)
+    _element(feed, "id", uuid.uuid5(uuid.NAMESPACE_URL, self_url).urn)
+    title = "Pressroom: the newest press releases"
+    if q is not None:
+        title = f"Pressroom: press releases matching “{_NOT_XML.sub('', q)}”"
+    _element(feed, "title", title)
+    updated = max((row["updated_at"] for row in rows), default=EPOCH)
+    _element(feed, "updated", _timestamp(updated))
+    _element(feed, "link", rel="self", type=ATOM_TYPE, href=self_url)
+    author = ET.SubElement(feed, f"{{{ATOM}}}author")
+    _element(author, "name", "Pressroom")
+    prefix = detail_url_prefix(request)
+    for row in rows:
+        entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
+        _element(entry, "id", uuid.uuid5(ENTRY_NAMESPACE, row["external_id"]).urn)
+        _element(entry, "title", row["title"])
+        _element(entry, "updated", _timestamp(row["updated_at"]))
+        _element(entry, "published", f"{row['published_on'].isoformat()}T00:00:00Z")
+        href = f"{prefix}{row['id']}"
+        _element(entry, "link", rel="alternate", type="application/json", href=href)
+        if row["source"]:
+            _element(entry, "category", term=row["source"])
+        _element(entry, "summary", row["lead"])
+    return bytes(ET.tostring(feed, encoding="utf-8", xml_declaration=True))
+
+
+@router.get(
+    "/v1/feed.atom",
+    response_class=Response,
+    responses={
+        200: {
+            "description": f"An Atom 1.0 feed of the {FEED_SIZE} newest releases.",
+            "content": {ATOM_TYPE: {"schema": {"type": "string"}}},
+        },
+        **problem_responses(400, 422),
+    },
+)
+def feed(
+    *,
+    request: Request,
+    connection: ConnectionDep,
+    filters: FiltersDep,
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=512,
+            description="Only releases matching this search (the grammar of /v1/search).",
+        ),
+    ] = None,
+) -> Response:
+    """The 50 newest releases as an Atom feed, optionally narrowed by a search and by the list's
+    filters. Each entry links to the release's JSON detail and summarises it with its lead."""
+    if q is None:
+        rows = queries.list_releases(connection, limit=FEED_SIZE, filters=filters).rows
+    else:
+        results = sqlite.search(
+            connection, query=parse(q), limit=FEED_SIZE, sort=SearchSort.NEWEST, filters=filters
+        )
+        rows = [hit.row for hit in results.hits]
+    return Response(render(request, q, rows), media_type=ATOM_TYPE)

@@ -1,0 +1,256 @@
+"""The HTTP contract around every route: unknown parameters, caching, compression, request ids,
+security and proxy headers, the query time limit, and structured logs."""
+
+import gzip
+import io
+import json
+import logging
+import logging.config
+import re
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.config import Settings
+from app.errors import PROBLEM_JSON
+from app.logs import JsonFormatter, logging_config
+from app.main import create_app
+from tests.conftest import SEED, Ingest, seed_text
+
+BIG = {f"r{i}": seed_text("2025-01-01", f"Release {i}", "Words " * 50) for i in range(30)}
+
+
+@pytest.mark.parametrize(
+    ("url", "names"),
+    [
+        ("/v1/press-releases?limt=5", ["limt"]),
+        ("/v1/press-releases?limit=5&page=2&page=3&foo=", ["page", "foo"]),
+        ("/v1/search?q=a&sorting=newest", ["sorting"]),
+        ("/v1/press-releases/1?expand=body", ["expand"]),
+        ("/v1/feed.atom?lang=en", ["lang"]),
+    ],
+)
+def test_an_unknown_query_parameter_is_a_422_naming_it(
+    client: TestClient, url: str, names: list[str]
+) -> None:
+    response = client.get(url)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == PROBLEM_JSON
+    body = response.json()
+    assert [e["parameter"] for e in body["errors"]] == [f"query.{n}" for n in names]
+    assert body["errors"][0]["message"].startswith("Unknown query parameter; this route takes: ")
+
+
+def test_json_gets_carry_a_strong_etag_and_cache_control(client: TestClient, load: Ingest) -> None:
+    load({"000_58c17a29ac5caa8f": SEED.read_text()})
+    for url in ("/v1/press-releases", "/v1/press-releases/1", "/v1/search?q=almaty"):
+        response = client.get(url, headers={"Accept-Encoding": "identity"})
+        assert re.fullmatch(r'"[0-9a-f]{32}"', response.headers["etag"]), url
+        assert response.headers["cache-control"] == "public, max-age=60"
+        assert response.headers["vary"] == "Accept-Encoding, Origin"
+    assert client.get("/healthz").headers["cache-control"] == "no-store"
+    assert client.get("/readyz").headers["cache-control"] == "no-store"
+
+
+def test_if_none_match_answers_304_until_the_data_changes(client: TestClient, load: Ingest) -> None:
+    load({"a": seed_text("2025-01-01", "Alpha", "One.")})
+    first = client.get("/v1/press-releases")
+    etag = first.headers["etag"]
+    assert client.get("/v1/press-releases").headers["etag"] == etag  # stable while unchanged
+    cached = client.get("/v1/press-releases", headers={"If-None-Match": etag})
+    assert cached.status_code == 304
+    assert cached.content == b""
+    assert (cached.headers["etag"], cached.headers["cache-control"]) == (etag, "public, max-age=60")
+    weak = client.get("/v1/press-releases", headers={"If-None-Match": f'"x", W/{etag}'})
+    assert weak.status_code == 304
+    assert client.get("/v1/press-releases", headers={"If-None-Match": '"other"'}).status_code == 200
+    load({"b": seed_text("2025-01-02", "Beta", "Two.")})
+    changed = client.get("/v1/press-releases", headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed.headers["etag"] != etag
+    assert changed.json()["total"] == 2
+
+
+def test_large_bodies_are_gzipped_when_accepted_with_their_own_etag(
+    client: TestClient, load: Ingest
+) -> None:
+    load(BIG)
+    plain = client.get("/v1/press-releases", headers={"Accept-Encoding": "identity"})
+    zipped = client.get("/v1/press-releases", headers={"Accept-Encoding": "gzip, br"})
+    assert "content-encoding" not in plain.headers
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert int(zipped.headers["content-length"]) < len(plain.content) / 4
+    assert zipped.json() == plain.json()  # httpx decompresses
+    assert zipped.headers["etag"] == plain.headers["etag"][:-1] + '-gzip"'
+    again = client.get(
+        "/v1/press-releases",
+        headers={"Accept-Encoding": "gzip", "If-None-Match": zipped.headers["etag"]},
+    )
+    assert (again.status_code, again.headers["etag"]) == (304, zipped.headers["etag"])
+    refused = client.get("/v1/press-releases", headers={"Accept-Encoding": "gzip;q=0"})
+    assert "content-encoding" not in refused.headers
+    small = client.get("/healthz", headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in small.headers  # under 1 KB: not worth it
+
+
+def test_gzip_bytes_are_the_same_every_time(client: TestClient, load: Ingest) -> None:
+    load(BIG)
+    with client.stream("GET", "/v1/press-releases", headers={"Accept-Encoding": "gzip"}) as r:
+        first = b"".join(r.iter_raw())
+    with client.stream("GET", "/v1/press-releases", headers={"Accept-Encoding": "gzip"}) as r:
+        second = b"".join(r.iter_raw())
+    assert first == second
+    assert json.loads(gzip.decompress(first))["total"] == 30
+
+
+@pytest.mark.parametrize(
+    ("given", "echoed"),
+    [("abc-123.DEF_4:5", "abc-123.DEF_4:5"), ("bad id with spaces", None), (None, None)],
+)
+def test_x_request_id_is_echoed_or_generated(
+    client: TestClient, given: str | None, echoed: str | None
+) -> None:
+    headers = {"X-Request-ID": given} if given else {}
+    response = client.get("/healthz", headers=headers)
+    if echoed:
+        assert response.headers["x-request-id"] == echoed
+    else:
+        assert re.fullmatch(r"[0-9a-f]{32}", response.headers["x-request-id"])
+
+
+def test_security_headers(client: TestClient) -> None:
+    api = client.get("/healthz").headers
+    docs = client.get("/docs").headers
+    for headers in (api, docs):
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["referrer-policy"] == "no-referrer"
+        assert headers["x-frame-options"] == "DENY"
+    assert api["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'"
+    assert docs["content-security-policy"].startswith("default-src 'self'; script-src 'self'")
+
+
+def test_errors_carry_the_request_id_too(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def explode(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("app.queries.get_release", explode)
+    with TestClient(create_app(Settings(database_url=database_url))) as client:
+        response = client.get("/v1/press-releases/1", headers={"X-Request-ID": "req-500"})
+        missing = client.get("/nowhere", headers={"X-Request-ID": "req-404"})
+    assert (response.status_code, response.headers["x-request-id"]) == (500, "req-500")
+    assert (missing.status_code, missing.headers["x-request-id"]) == (404, "req-404")
+
+
+@pytest.mark.parametrize(
+    ("trusted", "url"),
+    [("*", "https://api.example.org/v1/press-releases/1"), ("127.0.0.1", None)],
+    ids=["trusted-proxy", "untrusted-client"],
+)
+def test_absolute_urls_follow_trusted_forwarded_headers(
+    database_url: str, load: Ingest, trusted: str, url: str | None
+) -> None:
+    load({"000_58c17a29ac5caa8f": SEED.read_text()})
+    settings = Settings(database_url=database_url, forwarded_allow_ips=trusted)
+    with TestClient(create_app(settings), base_url="http://api.example.org") as client:
+        response = client.get(
+            "/v1/press-releases",
+            headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"},
+        )
+    assert response.json()["items"][0]["url"] == (
+        url or "http://api.example.org/v1/press-releases/1"
+    )
+
+
+def test_a_query_over_the_time_limit_is_a_503_with_retry_after(
+    database_url: str, load: Ingest, tmp_path: Path
+) -> None:
+    lines = tmp_path / "many.jsonl"
+    lines.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "id": f"m{i}",
+                    "title": f"T {i}",
+                    "published_on": "2025-01-01",
+                    "body": "alpha beta gamma " * 20,
+                }
+            )
+            + "\n"
+            for i in range(500)
+        )
+    )
+    load({})  # nothing, only to make the fixture's engine
+    from app.db import create_db_engine  # noqa: PLC0415
+    from app.ingest.command import ingest  # noqa: PLC0415
+
+    engine = create_db_engine(database_url)
+    ingest(engine, [lines])
+    engine.dispose()
+    settings = Settings(database_url=database_url, query_timeout_seconds=1e-9)
+    with TestClient(create_app(settings)) as client:
+        slow = client.get("/v1/search", params={"q": "alpha OR beta OR gamma"})
+    assert slow.status_code == 503
+    assert slow.headers["retry-after"] == "10"
+    assert slow.json() == {
+        "type": "about:blank",
+        "title": "Service Unavailable",
+        "status": 503,
+        "detail": "The query ran longer than the 1e-09 s limit and was stopped. Narrow it (fewer "
+        "OR alternatives, a date range, a filter) or try again later.",
+        "instance": "/v1/search",
+    }
+    with TestClient(create_app(Settings(database_url=database_url))) as client:
+        assert (
+            client.get("/v1/search", params={"q": "alpha OR beta OR gamma"}).json()["total"] == 500
+        )
+
+
+def test_access_logs_are_json_lines_with_the_request_id(
+    client: TestClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    try:
+        logging.config.dictConfig(logging_config("info"))
+        client.get("/v1/press-releases?limit=1", headers={"X-Request-ID": "req-77"})
+    finally:
+        root.handlers[:], root.level = saved
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    [entry] = [line for line in lines if line["logger"] == "pressroom.access"]
+    assert entry["request_id"] == "req-77"
+    assert (entry["method"], entry["path"], entry["query"], entry["status"]) == (
+        "GET",
+        "/v1/press-releases",
+        "limit=1",
+        200,
+    )
+    assert entry["level"] == "info"
+    assert isinstance(entry["duration_ms"], float)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00", entry["time"])
+
+
+def test_error_logs_carry_the_request_id_and_the_trace(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def explode(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("secret SQL: SELECT * FROM press_release")
+
+    monkeypatch.setattr("app.queries.get_release", explode)
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("pressroom.errors")
+    logger.addHandler(handler)
+    try:
+        with TestClient(create_app(Settings(database_url=database_url))) as client:
+            response = client.get("/v1/press-releases/1", headers={"X-Request-ID": "req-err"})
+    finally:
+        logger.removeHandler(handler)
+    assert "SELECT" not in response.text
+    [entry] = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert entry["request_id"] == "req-err"
+    assert entry["message"] == "unhandled error on GET /v1/press-releases/1"
+    assert "RuntimeError: secret SQL: SELECT * FROM press_release" in entry["error"]
