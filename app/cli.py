@@ -14,6 +14,7 @@ from app.config import Settings
 from app.db import create_db_engine
 from app.ingest.command import UsageError, find_inputs, ingest, input_bytes
 from app.ingest.language import LanguageDetector
+from app.logs import logging_config
 from app.schema_version import current_revision, head_revision, upgrade
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
@@ -161,6 +162,11 @@ def _serve(settings: Settings) -> int:
         port=settings.port,
         workers=settings.web_concurrency,
         log_level=settings.log_level.lower(),
+        # JSON logs in every worker; the app writes the access log (with the request id) and
+        # reads forwarded headers itself, from trusted proxies only (FORWARDED_ALLOW_IPS).
+        log_config=logging_config(settings.log_level),
+        access_log=False,
+        proxy_headers=False,
         timeout_graceful_shutdown=10,
     )
     return EXIT_OK
