@@ -81,3 +81,20 @@ def load(engine: Engine, write_seeds: WriteSeeds) -> Ingest:
         return ingest(engine, [write_seeds(files)], **options)  # type: ignore[arg-type]
 
     return run
+
+
+@pytest.fixture(scope="session")
+def corpus_db(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database holding the search corpus, shared read-only by the tests that fuzz."""
+    from tests.search_corpus import CORPUS  # noqa: PLC0415
+
+    path = tmp_path_factory.mktemp("properties") / "corpus.db"
+    shutil.copyfile(template_db, path)
+    engine = create_db_engine(f"sqlite:///{path}")
+    folder = path.parent / "seeds"
+    folder.mkdir()
+    for external_id, (_source, _language, text) in CORPUS.items():
+        (folder / f"{external_id}.txt").write_text(text)
+    ingest(engine, [folder])
+    engine.dispose()
+    return path

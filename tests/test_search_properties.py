@@ -2,7 +2,6 @@
 error. Property-based, over arbitrary Unicode and over the grammar's own characters in odd
 places."""
 
-import shutil
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,13 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.config import Settings
-from app.db import create_db_engine
 from app.errors import PROBLEM_JSON, BadRequest
-from app.ingest.command import ingest
 from app.main import create_app
 from app.search.grammar import parse
 from app.search.sqlite import compile_fts5
-from tests.search_corpus import CORPUS
 
 FRAGMENTS = [
     '"',
@@ -81,20 +77,6 @@ KNOWN_400 = (
     "nests parentheses",
     "terms; at most",
 )
-
-
-@pytest.fixture(scope="module")
-def corpus_db(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("properties") / "corpus.db"
-    shutil.copyfile(template_db, path)
-    engine = create_db_engine(f"sqlite:///{path}")
-    folder = path.parent / "seeds"
-    folder.mkdir()
-    for external_id, (_source, _language, text) in CORPUS.items():
-        (folder / f"{external_id}.txt").write_text(text)
-    ingest(engine, [folder])
-    engine.dispose()
-    return path
 
 
 @pytest.fixture(scope="module")

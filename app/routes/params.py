@@ -1,5 +1,6 @@
 """Query parameters shared by the list, search and (later) feed routes."""
 
+import re
 from collections.abc import Iterator
 from datetime import date
 from typing import Annotated
@@ -8,7 +9,7 @@ from fastapi import Depends, Query, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
-from pydantic import StringConstraints
+from pydantic import BeforeValidator, StringConstraints
 
 from app.errors import BadRequest
 from app.queries import Filters
@@ -29,28 +30,41 @@ CursorParam = Annotated[
 ]
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(value: object) -> object:
+    # pydantic alone would take `5` for 1970-01-01 (seconds since the epoch): a date here is
+    # written YYYY-MM-DD and nothing else.
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        return value
+    raise ValueError("Input should be a date written YYYY-MM-DD")
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+Source = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Language = Annotated[str, StringConstraints(pattern="^[a-z]{2}$")]
+
+
 async def filter_params(  # async: pure validation, no reason to hop to a worker thread
     from_: Annotated[
-        date | None,
+        IsoDate | None,
         Query(alias="from", description="Only releases published on or after this date."),
     ] = None,
     to: Annotated[
-        date | None, Query(description="Only releases published on or before this date.")
+        IsoDate | None, Query(description="Only releases published on or before this date.")
     ] = None,
     source: Annotated[
-        list[str] | None,
-        Query(max_length=200, description="Only these sources; repeat for several (OR)."),
-    ] = None,
+        list[Source], Query(description="Only these sources; repeat for several (OR).")
+    ] = [],  # noqa: B006  (FastAPI copies a parameter's default for each request)
     language: Annotated[
-        list[Annotated[str, StringConstraints(pattern="^[a-z]{2}$")]] | None,
+        list[Language],
         Query(description="Only these ISO 639-1 languages; repeat for several (OR)."),
-    ] = None,
+    ] = [],  # noqa: B006
 ) -> Filters:
     if from_ is not None and to is not None and from_ > to:
         raise BadRequest(f"from ({from_}) is after to ({to}): swap them or drop one.")
-    return Filters(
-        from_date=from_, to_date=to, sources=tuple(source or ()), languages=tuple(language or ())
-    )
+    return Filters(from_date=from_, to_date=to, sources=tuple(source), languages=tuple(language))
 
 
 FiltersDep = Annotated[Filters, Depends(filter_params)]
