@@ -186,6 +186,8 @@ def test_a_malformed_cursor_is_a_400_problem(client: TestClient, load: Ingest, c
         ("limit=ten", "query.limit"),
         ("sort=random", "query.sort"),
         ("from=2025-02-30", "query.from"),
+        ("from=5", "query.from"),  # not a timestamp: dates are YYYY-MM-DD
+        ("to=20250101", "query.to"),
         ("language=english", "query.language.0"),
     ],
 )
