@@ -1,6 +1,7 @@
 """The application factory. `create_app(settings)` builds the app; `app` (for
 `uvicorn app.main:app`) builds one from the environment on first use, never at import."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import version
@@ -12,7 +13,7 @@ from fastapi_offline import FastAPIOffline
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.config import Settings
-from app.db import create_db_engine
+from app.db import SERVING_CONNECTIONS, create_db_engine
 from app.errors import document_problems, install_error_handlers, problem_responses
 from app.middleware import Representation, RequestContext
 from app.routes import feeds, health, press_releases, search
@@ -33,7 +34,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     read_engine = create_db_engine(settings.database_url, read_only=True)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Made here, in the event loop that serves: one slot per pooled connection.
+        app.state.connection_slots = asyncio.Semaphore(SERVING_CONNECTIONS)
         yield
         read_engine.dispose()
 

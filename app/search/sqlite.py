@@ -90,17 +90,26 @@ def _in_title(expression: str, title_only: bool) -> str:
     return f"title : ({expression})" if title_only else expression
 
 
-def _matching(shape: FilterShape) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = [fts.c.match.op("MATCH")(bindparam("match"))]
-    if clauses := filter_clauses(shape):
-        where.append(fts.c.rowid.in_(select(c.id).where(*clauses)))
-    return where
+_MATCH = fts.c.match.op("MATCH")(bindparam("match"))
+_MATCHES = fts.join(table, c.id == fts.c.rowid)
+
+
+def _matching(shape: FilterShape) -> tuple[Any, list[ColumnElement[bool]]]:
+    """What to select from, and the conditions, for the matches that pass the filters.
+
+    The filters apply to each match's row, joined by primary key: cheap per match. The other way,
+    `fts.rowid IN (SELECT id … filters)`, hands FTS5 one rowid at a time to match against: a
+    rare term behind a wide date filter took 300 ms instead of 0.1 (measured on the bench
+    archive)."""
+    clauses = filter_clauses(shape)
+    return (_MATCHES if clauses else fts), [_MATCH, *clauses]
 
 
 @cache
 def _count(shape: FilterShape) -> Select[Any]:
-    # count(*) over a MATCH is answered from the index's doclists without ranking: cheap.
-    return select(func.count()).select_from(fts).where(*_matching(shape))
+    # count(*) over a MATCH alone is answered from the index's doclists without ranking: cheap.
+    source, where = _matching(shape)
+    return select(func.count()).select_from(source).where(*where)
 
 
 _ARCHIVE_SIZE = select(func.max(c.id))
@@ -118,14 +127,14 @@ def _walk_dates(total: int, limit: int, connection: Connection) -> bool:
 @cache
 def _page(shape: FilterShape, sort: SearchSort, with_cursor: bool, walk: bool) -> Select[Any]:
     """The page statement, built once for each shape of request."""
-    where = _matching(shape)
+    source, where = _matching(shape)
     descending = sort is SearchSort.NEWEST
     if sort is SearchSort.RELEVANCE:
         # bm25 is negative, better matches more so: ascending rank is best first. The page is
         # scored here: bm25 asked for a few rowids later costs a scan of each term's doclist again.
         key: tuple[Any, Any] = (fts.c.rank, fts.c.rowid)
         page = select(fts.c.rowid.label("id"), fts.c.rank.label("k0"), fts.c.rowid.label("k1"))
-        page = page.where(*where)
+        page = page.select_from(source).where(*where)
     else:
         # The match set is read once, as rowids. `id + 0` hides the primary key from the planner,
         # which then walks the date index in page order and stops at the page's end; with `id`
@@ -133,7 +142,7 @@ def _page(shape: FilterShape, sort: SearchSort, with_cursor: bool, walk: bool) -
         key = (c.published_on, c.id)
         member = (c.id + 0) if walk else c.id
         page = select(c.id, c.published_on.label("k0"), c.id.label("k1")).where(
-            member.in_(select(fts.c.rowid).where(*where))
+            member.in_(select(fts.c.rowid).where(_MATCH)), *filter_clauses(shape)
         )
     if with_cursor:
         page = page.where(after(key, descending))
@@ -235,7 +244,8 @@ def _facet_cube(shape: FilterShape, facets: tuple[Facet, ...]) -> Select[Any]:
     columns = [_FACET_COLUMNS[facet] for facet in facets]
     return (
         select(*columns, func.count())
-        .where(c.id.in_(select(fts.c.rowid).where(*_matching(shape))))
+        .select_from(_MATCHES)
+        .where(_MATCH, *filter_clauses(shape))
         .group_by(*columns)
     )
 
