@@ -1,18 +1,22 @@
 """The HTTP contract around every route: unknown parameters, caching, compression, request ids,
 security and proxy headers, the query time limit, and structured logs."""
 
+import asyncio
 import gzip
 import io
 import json
 import logging
 import logging.config
 import re
+import threading
 from pathlib import Path
 
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 
 from app.config import Settings
+from app.db import SERVING_CONNECTIONS
 from app.errors import PROBLEM_JSON
 from app.logs import JsonFormatter, logging_config
 from app.main import create_app
@@ -254,3 +258,29 @@ def test_error_logs_carry_the_request_id_and_the_trace(
     assert entry["request_id"] == "req-err"
     assert entry["message"] == "unhandled error on GET /v1/press-releases/1"
     assert "RuntimeError: secret SQL: SELECT * FROM press_release" in entry["error"]
+
+
+def test_more_concurrent_requests_than_pooled_connections_all_succeed(
+    database_url: str, load: Ingest
+) -> None:
+    load({"000_58c17a29ac5caa8f": SEED.read_text()})
+    app = create_app(Settings(database_url=database_url))
+    count = 3 * SERVING_CONNECTIONS
+    statuses: list[int] = []
+
+    async def burst() -> None:
+        async with app.router.lifespan_context(app):
+            transport = httpx2.ASGITransport(app=app)
+            async with httpx2.AsyncClient(transport=transport, base_url="http://t") as client:
+                responses = await asyncio.gather(
+                    *(client.get("/v1/search?q=almaty") for _ in range(count))
+                )
+                statuses.extend(r.status_code for r in responses)
+
+    # In a thread of its own: a server that blocks its event loop would hang this test rather
+    # than fail it, since no timer can fire in a blocked loop.
+    runner = threading.Thread(target=asyncio.run, args=(burst(),), daemon=True)
+    runner.start()
+    runner.join(timeout=30)
+    assert not runner.is_alive(), "the requests are stuck: the event loop is blocked"
+    assert statuses == [200] * count
