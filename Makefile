@@ -15,7 +15,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 # shells), every process would otherwise compile them again at start-up (1.5 s for `pressroom`).
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: help install run test lint typecheck pytest format clean
+.PHONY: help install run test lint typecheck pytest browser format clean
 
 help:
 	@echo "make install   create $(VENV)/ from uv.lock"
@@ -45,7 +45,15 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy
 
-pytest: install
+# The /docs test renders the page in headless Chromium: Debian's package, installed here when it is
+# missing and we may (as root, as in CI); a browser is never downloaded by a test tool.
+browser:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	     --no-install-recommends chromium >/dev/null; } \
+	  || { echo "make test needs Chromium for the /docs test: apt-get install chromium"; exit 1; }
+
+pytest: install browser
 	$(VENV)/bin/pytest
 
 test: lint typecheck pytest
