@@ -8,18 +8,15 @@ Goal (issue 5): zero errors (non-2xx answers and socket errors) throughout.
 """
 
 import argparse
-import os
 import random
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
-from bench.search_latency import free_port
+from bench.server import running_server
 
 LUA = """
 local paths = {%s}
@@ -64,22 +61,7 @@ def main() -> int:
         .fetchone()[0]
     )
     paths = mix(releases, random.Random(7))
-    port = free_port()
-    env = os.environ | {
-        "DATABASE_URL": f"sqlite:///{args.db}",
-        "PORT": str(port),
-        "WEB_CONCURRENCY": str(args.workers),
-        "LOG_LEVEL": "warning",
-    }
-    server = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/readyz", timeout=1)  # noqa: S310
-                break
-            except OSError:
-                time.sleep(0.2)
+    with running_server(args.db, workers=args.workers) as (host, port, pid):
         with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
             script.write(LUA % ", ".join(f'"{p}"' for p in paths))
             script.flush()
@@ -93,13 +75,10 @@ def main() -> int:
                 "10s",
                 "-s",
                 script.name,
-                base,
+                f"http://{host}:{port}",
             ]
             output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-        rss = Path(f"/proc/{server.pid}/status").read_text()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+        rss = Path(f"/proc/{pid}/status").read_text()
 
     print(output)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)

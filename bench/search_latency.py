@@ -12,11 +12,8 @@ Goal (issue 3): every query within 1.5 x floor + 2 ms.
 
 import argparse
 import http.client
-import os
-import socket
 import sqlite3
 import statistics
-import subprocess
 import sys
 import time
 import urllib.parse
@@ -28,6 +25,7 @@ from app.db import create_db_engine
 from app.search.grammar import parse
 from app.search.results import Facet, SearchSort
 from app.search.sqlite import compile_fts5, search
+from bench.server import running_server
 
 QUERIES = {
     "rare term": "zephyrine",
@@ -60,36 +58,11 @@ def floor(connection: sqlite3.Connection, match: str) -> None:
     ).fetchall()
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @contextmanager
 def server(db: Path) -> Iterator[http.client.HTTPConnection]:
-    port = free_port()
-    env = os.environ | {
-        "DATABASE_URL": f"sqlite:///{db}",
-        "PORT": str(port),
-        "LOG_LEVEL": "warning",
-        "WEB_CONCURRENCY": "1",
-    }
-    process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], env=env)
-    try:
-        for _ in range(100):
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                connection.request("GET", "/readyz")
-                if connection.getresponse().read() and True:
-                    break
-            except OSError:
-                time.sleep(0.1)
-        yield connection
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
+    """A keep-alive connection to a one-worker server on `db`."""
+    with running_server(db) as (host, port, _pid):
+        yield http.client.HTTPConnection(host, port, timeout=30)
 
 
 def timed(action: Callable[[], object]) -> float:
