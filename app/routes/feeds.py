@@ -12,7 +12,7 @@ from app import queries
 from app.db import ConnectionDep
 from app.errors import problem_responses
 from app.routes.params import FiltersDep, detail_url_prefix
-from app.search import sqlite
+from app.search import search as run_search
 from app.search.grammar import parse
 from app.search.results import SearchSort
 
@@ -96,7 +96,7 @@ def feed(
     if q is None:
         rows = queries.list_releases(connection, limit=FEED_SIZE, filters=filters).rows
     else:
-        results = sqlite.search(
+        results = run_search(
             connection, query=parse(q), limit=FEED_SIZE, sort=SearchSort.NEWEST, filters=filters
         )
         rows = [hit.row for hit in results.hits]

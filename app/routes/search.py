@@ -9,7 +9,7 @@ from app.errors import problem_responses
 from app.routes.params import CursorParam, FiltersDep, LimitParam, detail_url_prefix, next_link
 from app.routes.responses import json_response
 from app.schemas import SearchPage
-from app.search import sqlite
+from app.search import search as run_search
 from app.search.grammar import parse
 from app.search.results import Facet, SearchSort
 
@@ -65,7 +65,7 @@ def search(
     The snippet is HTML-escaped text with the matched words in `<mark>` tags: a window of the body,
     or the whole title when only the title matched.
     """
-    results = sqlite.search(
+    results = run_search(
         connection,
         query=parse(q),
         limit=limit,

@@ -1,5 +1,7 @@
 """What every search backend takes and returns, besides the query itself."""
 
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -19,6 +21,15 @@ class Facet(StrEnum):
 
 FACET_VALUES_LIMIT = 100
 
+# Snippet markers: control characters that ingestion strips from every release, so they can only
+# come from the engine's snippet function; the text around them is HTML-escaped before they become
+# <mark> tags.
+OPEN_MARK, CLOSE_MARK = "\x02", "\x03"
+
+
+def marks_to_tags(escaped: str) -> str:
+    return escaped.replace(OPEN_MARK, "<mark>").replace(CLOSE_MARK, "</mark>")
+
 
 @dataclass(frozen=True, slots=True)
 class Hit:
@@ -33,3 +44,21 @@ class SearchResults:
     total: int
     next_cursor: str | None
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+
+
+def sum_facets(
+    facets: tuple[Facet, ...], cube: Iterable[Sequence[Any]]
+) -> dict[str, list[tuple[str, int]]]:
+    """Per-facet counts from a cube (each row: one value per facet, then a count), most frequent
+    first (ties by value); releases with no value (no source, say) are not counted."""
+    totals: dict[Facet, Counter[str]] = {facet: Counter() for facet in facets}
+    for *values, count in cube:
+        for facet, value in zip(facets, values, strict=True):
+            if value is not None:
+                totals[facet][str(value)] += count
+    return {
+        facet.value: sorted(counter.items(), key=lambda item: (-item[1], item[0]))[
+            :FACET_VALUES_LIMIT
+        ]
+        for facet, counter in totals.items()
+    }

@@ -6,7 +6,6 @@ match to the table before ranking costs several times the engine's own floor on 
 """
 
 import html
-from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 from functools import cache
@@ -41,7 +40,16 @@ from app.queries import (
     table,
 )
 from app.search.grammar import AllOf, AnyOf, Node, Phrase, Term
-from app.search.results import FACET_VALUES_LIMIT, Facet, Hit, SearchResults, SearchSort
+from app.search.results import (
+    CLOSE_MARK,
+    OPEN_MARK,
+    Facet,
+    Hit,
+    SearchResults,
+    SearchSort,
+    marks_to_tags,
+    sum_facets,
+)
 
 # The FTS5 table as Core sees it (the first migration creates it, not this metadata). `rank` and
 # `rowid` are FTS5's hidden columns; the column named like the table takes the MATCH expression.
@@ -56,9 +64,7 @@ fts = Table(
 )
 _TITLE, _BODY = 0, 1
 
-# Snippet markers: control characters that ingestion strips from every release, so they can only
-# come from snippet() itself; the text between them is escaped before they become <mark> tags.
-_OPEN, _CLOSE = "\x02", "\x03"
+_OPEN, _CLOSE = OPEN_MARK, CLOSE_MARK
 SNIPPET_TOKENS = 24
 
 
@@ -186,7 +192,10 @@ def search(
         next_cursor = cursors.encode([k0.isoformat() if isinstance(k0, date) else k0, k1], owner)
     scores = {row.id: -row.k0 for row in ranked} if sort is SearchSort.RELEVANCE else None
     hits = _hits(connection, match, [row.id for row in ranked], scores)
-    counts = _facet_counts(connection, filters.shape, tuple(facets), params) if facets else {}
+    counts = {}
+    if facets:
+        cube = connection.execute(_facet_cube(filters.shape, tuple(facets)), params)
+        counts = sum_facets(tuple(facets), cube)
     return SearchResults(hits=hits, total=total, next_cursor=next_cursor, facets=counts)
 
 
@@ -227,7 +236,7 @@ def _hits(
 
 def mark(snippet: str) -> str:
     """Escape the release's own text, then turn the markers into <mark> tags."""
-    return html.escape(snippet, quote=False).replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>")
+    return marks_to_tags(html.escape(snippet, quote=False))
 
 
 _FACET_COLUMNS: dict[Facet, Any] = {
@@ -248,21 +257,3 @@ def _facet_cube(shape: FilterShape, facets: tuple[Facet, ...]) -> Select[Any]:
         .where(_MATCH, *filter_clauses(shape))
         .group_by(*columns)
     )
-
-
-def _facet_counts(
-    connection: Connection, shape: FilterShape, facets: tuple[Facet, ...], params: dict[str, Any]
-) -> dict[str, list[tuple[str, int]]]:
-    """Counts over the whole match set, most frequent first (ties by value); releases with no
-    value (no source, say) are not counted."""
-    totals: dict[Facet, Counter[str]] = {facet: Counter() for facet in facets}
-    for *values, count in connection.execute(_facet_cube(shape, facets), params):
-        for facet, value in zip(facets, values, strict=True):
-            if value is not None:
-                totals[facet][str(value)] += count
-    return {
-        facet.value: sorted(counter.items(), key=lambda item: (-item[1], item[0]))[
-            :FACET_VALUES_LIMIT
-        ]
-        for facet, counter in totals.items()
-    }

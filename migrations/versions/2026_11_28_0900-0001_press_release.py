@@ -1,4 +1,5 @@
-"""press_release table, its indexes, and (on SQLite) the FTS5 index kept in sync by triggers
+"""press_release table, its indexes, and its full-text index: FTS5 kept by triggers on SQLite,
+a generated tsvector with a GIN index on PostgreSQL
 
 Revision ID: 0001
 Revises:
@@ -49,12 +50,40 @@ SQLITE_FTS_UP = [
     END
     """,
 ]
+# PostgreSQL: a text search configuration `pressroom` (English stemming, diacritics removed by
+# unaccent) and a generated, weighted tsvector (title A above body B) with a GIN index. unaccent is
+# only STABLE, so it cannot appear in a generated column's expression; as a dictionary of a text
+# search configuration it can, and to_tsvector with a constant configuration stays IMMUTABLE.
+POSTGRES_FTS_UP = [
+    "CREATE EXTENSION IF NOT EXISTS unaccent",
+    "CREATE TEXT SEARCH CONFIGURATION pressroom (COPY = english)",
+    "ALTER TEXT SEARCH CONFIGURATION pressroom "
+    "ALTER MAPPING FOR hword, hword_part, word WITH unaccent, english_stem",
+    """
+    ALTER TABLE press_release ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
+        setweight(to_tsvector('pressroom'::regconfig, title), 'A')
+        || setweight(to_tsvector('pressroom'::regconfig, body), 'B')
+    ) STORED
+    """,
+    "CREATE INDEX ix_press_release_search_vector ON press_release USING gin (search_vector)",
+]
+POSTGRES_FTS_DOWN = [
+    "DROP INDEX ix_press_release_search_vector",
+    "ALTER TABLE press_release DROP COLUMN search_vector",
+    "DROP TEXT SEARCH CONFIGURATION pressroom",
+    # unaccent stays: other schemas of the database may use it
+]
 SQLITE_FTS_DOWN = [
     "DROP TRIGGER press_release_au",
     "DROP TRIGGER press_release_ad",
     "DROP TRIGGER press_release_ai",
     "DROP TABLE press_release_fts",
 ]
+
+
+def _by_dialect(sqlite: list[str], postgresql: list[str]) -> list[str]:
+    dialect = op.get_bind().dialect.name
+    return {"sqlite": sqlite, "postgresql": postgresql}.get(dialect, [])
 
 
 def upgrade() -> None:
@@ -90,15 +119,13 @@ def upgrade() -> None:
         "press_release",
         ["language", "published_on", "id"],
     )
-    if op.get_bind().dialect.name == "sqlite":
-        for statement in SQLITE_FTS_UP:
-            op.execute(statement)
+    for statement in _by_dialect(SQLITE_FTS_UP, POSTGRES_FTS_UP):
+        op.execute(statement)
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "sqlite":
-        for statement in SQLITE_FTS_DOWN:
-            op.execute(statement)
+    for statement in _by_dialect(SQLITE_FTS_DOWN, POSTGRES_FTS_DOWN):
+        op.execute(statement)
     op.drop_index("ix_press_release_language_published_on_id", table_name="press_release")
     op.drop_index("ix_press_release_source_published_on_id", table_name="press_release")
     op.drop_index("ix_press_release_published_on_id_source_language", table_name="press_release")

@@ -1,0 +1,173 @@
+"""The PostgreSQL backend: the generated, weighted `search_vector` (title A, body B; see the first
+migration) matched by a tsquery, ranked by ts_rank_cd, with ts_headline snippets.
+
+The AST compiles to tsquery *text*, every user word in a quoted lexeme (quotes doubled, backslashes
+escaped), so no user input becomes a tsquery operator; the text travels as a bound parameter of
+`to_tsquery('pressroom', …)`, which stems and unaccents it like the documents.
+"""
+
+from collections.abc import Sequence
+from datetime import date
+from functools import cache
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    bindparam,
+    func,
+    literal_column,
+    or_,
+    select,
+    tuple_,
+)
+
+from app import cursors
+from app.queries import NO_FILTERS, SUMMARY_COLUMNS, Filters, FilterShape, c, filter_clauses
+from app.search.grammar import AllOf, AnyOf, Node, Phrase, Term
+from app.search.results import (
+    CLOSE_MARK,
+    OPEN_MARK,
+    Facet,
+    Hit,
+    SearchResults,
+    SearchSort,
+    marks_to_tags,
+    sum_facets,
+)
+
+_CONFIG: Any = literal_column("'pressroom'::regconfig")
+_VECTOR: Any = literal_column("press_release.search_vector")
+_QUERY = func.to_tsquery(_CONFIG, bindparam("tsquery"))
+_MATCH = _VECTOR.op("@@")(_QUERY)
+# ts_rank_cd's default weights (D, C, B, A) = (0.1, 0.2, 0.4, 1.0): a title hit counts most
+_RANK = func.ts_rank_cd(_VECTOR, _QUERY)
+
+
+def _lexeme(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def compile_tsquery(node: Node) -> str:
+    """The AST as tsquery text: quoted lexemes (a phrase's words become `<->`), `:*` for a prefix,
+    `:A` for the title (weight A), `|`, `&` and `!` between parenthesised groups."""
+    match node:
+        case Term(text, prefix, title_only):
+            label = ("*" if prefix else "") + ("A" if title_only else "")
+            return _lexeme(text) + (f":{label}" if label else "")
+        case Phrase(text, title_only):
+            return _lexeme(text) + (":A" if title_only else "")
+        case AnyOf(options):
+            return "( " + " | ".join(compile_tsquery(option) for option in options) + " )"
+        case AllOf(required, excluded):
+            parts = [compile_tsquery(n) for n in required]
+            if excluded:
+                parts.append("!( " + " | ".join(compile_tsquery(n) for n in excluded) + " )")
+            return "( " + " & ".join(parts) + " )"
+    raise TypeError(node)  # pragma: no cover  (the match above is exhaustive)
+
+
+def _escaped(column: Any) -> Any:
+    """The column HTML-escaped in SQL, before ts_headline: given raw text, ts_headline drops the
+    release's own markup (`<b>`) instead of showing it; escaped, it shows it as text."""
+    ampersands = func.replace(column, "&", "&amp;")
+    return func.replace(func.replace(ampersands, "<", "&lt;"), ">", "&gt;")
+
+
+_BODY_OPTIONS = (
+    f"StartSel={OPEN_MARK}, StopSel={CLOSE_MARK}, MaxWords=24, MinWords=12, "
+    "MaxFragments=1, FragmentDelimiter=…"
+)
+_TITLE_OPTIONS = f"StartSel={OPEN_MARK}, StopSel={CLOSE_MARK}, HighlightAll=true"
+_PAGE_COLUMNS = (
+    *SUMMARY_COLUMNS,
+    func.ts_headline(_CONFIG, _escaped(c.body), _QUERY, _BODY_OPTIONS).label("_body"),
+    func.ts_headline(_CONFIG, _escaped(c.title), _QUERY, _TITLE_OPTIONS).label("_title"),
+    _RANK.label("_rank"),
+)
+_PAGE = select(*_PAGE_COLUMNS).where(c.id.in_(bindparam("ids", expanding=True)))
+
+
+@cache
+def _count(shape: FilterShape) -> Select[Any]:
+    return select(func.count()).select_from(c.id.table).where(_MATCH, *filter_clauses(shape))
+
+
+@cache
+def _page(shape: FilterShape, sort: SearchSort, with_cursor: bool) -> Select[Any]:
+    where: list[ColumnElement[bool]] = [_MATCH, *filter_clauses(shape)]
+    k0: Any = bindparam("k0")
+    k1: Any = bindparam("k1")
+    if sort is SearchSort.RELEVANCE:
+        # best first, ties by id: the two keys run in opposite directions, so no row comparison
+        page = select(c.id, _RANK.label("k0"), c.id.label("k1"))
+        if with_cursor:
+            where.append(or_(k0 > _RANK, and_(k0 == _RANK, c.id > k1)))
+        order: tuple[Any, ...] = (_RANK.desc(), c.id)
+    else:
+        page = select(c.id, c.published_on.label("k0"), c.id.label("k1"))
+        key = tuple_(c.published_on, c.id)
+        newest = sort is SearchSort.NEWEST
+        if with_cursor:
+            where.append(key < tuple_(k0, k1) if newest else key > tuple_(k0, k1))
+        order = (c.published_on.desc(), c.id.desc()) if newest else (c.published_on, c.id)
+    return page.where(*where).order_by(*order).limit(bindparam("limit"))
+
+
+_FACET_COLUMNS: dict[Facet, Any] = {
+    Facet.SOURCE: c.source,
+    Facet.LANGUAGE: c.language,
+    Facet.YEAR: func.to_char(c.published_on, "YYYY"),
+}
+
+
+@cache
+def _facet_cube(shape: FilterShape, facets: tuple[Facet, ...]) -> Select[Any]:
+    columns = [_FACET_COLUMNS[facet] for facet in facets]
+    return select(*columns, func.count()).where(_MATCH, *filter_clauses(shape)).group_by(*columns)
+
+
+def search(
+    connection: Connection,
+    *,
+    query: AllOf,
+    limit: int,
+    sort: SearchSort = SearchSort.RELEVANCE,
+    filters: Filters = NO_FILTERS,
+    cursor: str | None = None,
+    facets: Sequence[Facet] = (),
+) -> SearchResults:
+    tsquery = compile_tsquery(query)
+    owner = cursors.fingerprint("search", tsquery, sort, filters)
+    types = (float, int) if sort is SearchSort.RELEVANCE else (date, int)
+    params = filters.params() | {"tsquery": tsquery, "limit": limit + 1}
+    if cursor is not None:
+        params["k0"], params["k1"] = cursors.decode(cursor, owner, types)
+    ranked = connection.execute(_page(filters.shape, sort, cursor is not None), params).all()
+    partial = cursor is None and len(ranked) <= limit
+    total = (
+        len(ranked) if partial else connection.execute(_count(filters.shape), params).scalar_one()
+    )
+
+    next_cursor = None
+    if len(ranked) > limit:
+        ranked = ranked[:limit]
+        k0, k1 = ranked[-1].k0, ranked[-1].k1
+        next_cursor = cursors.encode([k0.isoformat() if isinstance(k0, date) else k0, k1], owner)
+    ids = [row.id for row in ranked]
+    hits: dict[int, Hit] = {}
+    if ids:
+        for row in connection.execute(_PAGE, {"tsquery": tsquery, "ids": ids}):
+            summary = dict(row._mapping)
+            body, title, rank = summary.pop("_body"), summary.pop("_title"), summary.pop("_rank")
+            snippet = marks_to_tags(body if OPEN_MARK in body else title)
+            hits[summary["id"]] = Hit(summary, float(rank), snippet)
+    counts = {}
+    if facets:
+        cube = connection.execute(_facet_cube(filters.shape, tuple(facets)), params)
+        counts = sum_facets(tuple(facets), cube)
+    return SearchResults(
+        hits=[hits[id_] for id_ in ids], total=total, next_cursor=next_cursor, facets=counts
+    )
