@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 BUSY_TIMEOUT_MS = 5000
@@ -39,7 +39,20 @@ def create_db_engine(url: str, *, read_only: bool = False) -> Engine:
     """The engine for `url`; `read_only` for the serving path, whose pool holds a fixed number of
     connections (see `get_connection` for why a request never waits on it)."""
     if not is_sqlite(url):
-        return create_engine(url, pool_pre_ping=True)
+        if not read_only:
+            return create_engine(url, pool_pre_ping=True)
+        # Serving connections refuse to write: every transaction starts READ ONLY.
+        return create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_size=SERVING_CONNECTIONS,
+            max_overflow=0,
+            # one snapshot per request, as on SQLite: a count and its page always agree
+            connect_args={
+                "options": "-c default_transaction_read_only=on "
+                "-c default_transaction_isolation=repeatable\\ read"
+            },
+        )
 
     path = sqlite_path(url)
     if read_only:
@@ -78,6 +91,7 @@ def create_db_engine(url: str, *, read_only: bool = False) -> Engine:
     return engine
 
 
+_STATEMENT_TIMEOUT = text("SELECT set_config('statement_timeout', :milliseconds, true)")
 PROGRESS_STEPS = 1000  # SQLite virtual machine steps between two looks at the clock
 
 
@@ -96,10 +110,14 @@ async def get_connection(request: Request) -> AsyncIterator[Connection]:
     async with slots:
         with engine.connect() as connection:
             raw = connection.connection.dbapi_connection
+            limit = request.app.state.settings.query_timeout_seconds
             if engine.dialect.name == "sqlite" and raw is not None:
-                deadline = time.monotonic() + request.app.state.settings.query_timeout_seconds
+                deadline = time.monotonic() + limit
                 # A true return from the progress handler interrupts the running statement.
                 raw.set_progress_handler(lambda: time.monotonic() > deadline, PROGRESS_STEPS)
+            else:  # PostgreSQL cancels a statement past statement_timeout (for this transaction)
+                milliseconds = str(max(1, round(limit * 1000)))
+                connection.execute(_STATEMENT_TIMEOUT, {"milliseconds": milliseconds})
             try:
                 yield connection
             finally:

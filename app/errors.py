@@ -113,6 +113,11 @@ def _http_problem(request: Request, error: StarletteHTTPException) -> JSONRespon
     return problem_response(request, error.status_code, detail, headers=error.headers)
 
 
+def _timed_out(error: DBAPIError) -> bool:
+    """SQLite's interrupt (the progress handler) or PostgreSQL's statement_timeout (57014)."""
+    return "interrupted" in str(error.orig) or getattr(error.orig, "sqlstate", None) == "57014"
+
+
 async def render_problem(request: Request, error: Exception) -> JSONResponse:
     """The one exception handler: every error becomes a problem document, and only the ones the
     client caused say more than that the server failed. Internals (SQL, engine messages, stack
@@ -124,7 +129,7 @@ async def render_problem(request: Request, error: Exception) -> JSONResponse:
             return _validation_problem(request, error)
         case StarletteHTTPException():
             return _http_problem(request, error)
-        case DBAPIError() if "interrupted" in str(error.orig):
+        case DBAPIError() if _timed_out(error):
             limit = request.app.state.settings.query_timeout_seconds
             log.warning("query stopped at its %g s limit on %s", limit, request.url)
             detail = (

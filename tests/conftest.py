@@ -1,13 +1,24 @@
-"""Each test owns its database: the schema is migrated once into a template file, and every test
-gets its own copy of it, served through the real app over ASGI."""
+"""Each test owns its database: the schema is migrated once into a template, and every test gets
+its own copy of it, served through the real app over ASGI.
 
+The API contract tests run on both engines (`database_url` is parametrized): on SQLite, a copy of a
+migrated file; on PostgreSQL, a database created from a migrated template database, on the server
+at PRESSROOM_TEST_POSTGRES_URL (default: the local one). Where no server answers, the PostgreSQL
+cases are skipped, unless that variable is set (as .ci/run sets it): then they fail. Tests of
+SQLite itself take `sqlite_url` instead.
+"""
+
+import os
 import shutil
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from app.config import Settings
 from app.db import create_db_engine
@@ -34,10 +45,83 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def database_url(template_db: Path, tmp_path: Path) -> str:
+def sqlite_url(template_db: Path, tmp_path: Path) -> str:
     path = tmp_path / "pressroom.db"
     shutil.copyfile(template_db, path)
     return f"sqlite:///{path}"
+
+
+POSTGRES_URL = os.environ.get(
+    "PRESSROOM_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Engine | None]:
+    """An AUTOCOMMIT engine on the server's maintenance database, to create and drop databases;
+    None where no server answers (and PRESSROOM_TEST_POSTGRES_URL is not set)."""
+    server = create_engine(
+        make_url(POSTGRES_URL).set(database="postgres"), isolation_level="AUTOCOMMIT"
+    )
+    try:
+        with server.connect():
+            pass
+    except OperationalError as error:
+        if "PRESSROOM_TEST_POSTGRES_URL" in os.environ:
+            pytest.fail(f"PRESSROOM_TEST_POSTGRES_URL is set but no server answers: {error}")
+        yield None
+        return
+    yield server
+    server.dispose()
+
+
+def _create_database(server: Engine, name: str, template: str = "template1") -> str:
+    with server.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_database(server: Engine, name: str) -> None:
+    with server.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: Engine | None) -> Iterator[str | None]:
+    """A database migrated once, the template of each test's own."""
+    if postgres_server is None:
+        yield None
+        return
+    name = f"pressroom_template_{uuid.uuid4().hex[:8]}"
+    url = _create_database(postgres_server, name)
+    upgrade(url)
+    create_engine(url).dispose()
+    yield name
+    _drop_database(postgres_server, name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(
+    request: pytest.FixtureRequest,
+    sqlite_url: str,
+    postgres_server: Engine | None,
+    postgres_template: str | None,
+) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield sqlite_url
+        return
+    if postgres_server is None or postgres_template is None:
+        pytest.skip("no PostgreSQL server answers at PRESSROOM_TEST_POSTGRES_URL")
+    name = f"pressroom_test_{uuid.uuid4().hex[:12]}"
+    url = _create_database(postgres_server, name, template=postgres_template)
+    yield url
+    _drop_database(postgres_server, name)
+
+
+@pytest.fixture
+def dialect(database_url: str) -> str:
+    """The engine under test: sqlite or postgresql."""
+    return make_url(database_url).get_backend_name()
 
 
 @pytest.fixture
@@ -93,8 +177,8 @@ def corpus_db(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
     engine = create_db_engine(f"sqlite:///{path}")
     folder = path.parent / "seeds"
     folder.mkdir()
-    for external_id, (_source, _language, text) in CORPUS.items():
-        (folder / f"{external_id}.txt").write_text(text)
+    for external_id, (_source, _language, release) in CORPUS.items():
+        (folder / f"{external_id}.txt").write_text(release)
     ingest(engine, [folder])
     engine.dispose()
     return path

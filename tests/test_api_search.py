@@ -24,7 +24,20 @@ def hits(client: TestClient, **params: Any) -> list[str]:
     return [item["press_release"]["external_id"] for item in body["items"]]
 
 
-def test_the_seed_is_found_with_a_marked_snippet(client: TestClient, load: Ingest) -> None:
+SEED_SNIPPETS = {
+    # FTS5's snippet(): 24 tokens around the best match
+    "sqlite": "…At that time, the Head of State proposed to locate the Centre on the basis of "
+    "the new building of International Organizations in <mark>Almaty</mark>…",
+    # ts_headline: 12 to 24 words, the match early in them
+    "postgresql": "…basis of the new building of International Organizations in "
+    "<mark>Almaty</mark>, where 18 UN agencies are already operating. President Tokayev stressed "
+    "that Kazakhstan…",
+}
+
+
+def test_the_seed_is_found_with_a_marked_snippet(
+    client: TestClient, load: Ingest, dialect: str
+) -> None:
     load({"000_58c17a29ac5caa8f": SEED.read_text()})
     response = client.get("/v1/search", params={"q": "Almaty"})
     assert response.status_code == 200
@@ -38,10 +51,7 @@ def test_the_seed_is_found_with_a_marked_snippet(client: TestClient, load: Inges
     [hit] = body["items"]
     assert hit["press_release"]["external_id"] == "000_58c17a29ac5caa8f"
     assert hit["press_release"]["url"] == "http://testserver/v1/press-releases/1"
-    assert hit["snippet"] == (
-        "…At that time, the Head of State proposed to locate the Centre on the basis of the new "
-        "building of International Organizations in <mark>Almaty</mark>…"
-    )
+    assert hit["snippet"] == SEED_SNIPPETS[dialect]
 
 
 # Date order (newest first, ties by id descending) so the expectation is exact whatever the scores.
@@ -65,7 +75,8 @@ def test_the_seed_is_found_with_a_marked_snippet(client: TestClient, load: Inges
         ("-title:almaty almaty", ["water"]),
         ("Turkiye", ["turkiye"]),
         ("TÜRKIYE", ["turkiye"]),
-        ("Kazakhstan's", ["turkiye"]),
+        # FTS5 reads "Kazakhstan’s" as two words, kazakhstan s; PostgreSQL's parser drops the ’s
+        ("Kazakhstan's", {"sqlite": ["turkiye"], "postgresql": ["un-center", "turkiye"]}),
         ("Kazakhstan", ["un-center", "turkiye"]),
         ("support", ["turkiye"]),
         ("discussed", ["almaty-forum", "water"]),
@@ -88,8 +99,15 @@ def test_the_seed_is_found_with_a_marked_snippet(client: TestClient, load: Inges
         ("^almaty", ["un-center", "almaty-forum", "water"]),
     ],
 )
-def test_query_finds_exactly(client: TestClient, corpus: None, q: str, expected: list[str]) -> None:
-    assert hits(client, q=q, sort="newest") == expected
+def test_query_finds_exactly(
+    client: TestClient,
+    corpus: None,
+    dialect: str,
+    q: str,
+    expected: list[str] | dict[str, list[str]],
+) -> None:
+    wanted = expected[dialect] if isinstance(expected, dict) else expected
+    assert hits(client, q=q, sort="newest") == wanted
 
 
 def test_a_title_match_ranks_above_a_body_match(client: TestClient, corpus: None) -> None:
@@ -164,7 +182,7 @@ def test_q_of_512_characters_is_accepted(client: TestClient) -> None:
     assert (response.status_code, response.json()["total"]) == (200, 0)
 
 
-def test_snippets_escape_the_release_markup(client: TestClient, load: Ingest) -> None:
+def test_snippets_escape_the_release_markup(client: TestClient, load: Ingest, dialect: str) -> None:
     load(
         {
             "m": seed_text(
@@ -172,9 +190,11 @@ def test_snippets_escape_the_release_markup(client: TestClient, load: Ingest) ->
             )
         }
     )
-    [hit] = client.get("/v1/search", params={"q": "script"}).json()["items"]
+    # "script" itself is no word on PostgreSQL, whose parser reads <script> as a tag
+    [hit] = client.get("/v1/search", params={"q": "agreed"}).json()["items"]
+    ending = {"sqlite": ".", "postgresql": "…"}[dialect]  # ts_headline stops at the last word
     assert hit["snippet"] == (
-        "Ministers &amp; &lt;<mark>script</mark>&gt;alert(1)&lt;/<mark>script</mark>&gt; agreed."
+        f"Ministers &amp; &lt;script&gt;alert(1)&lt;/script&gt; <mark>agreed</mark>{ending}"
     )
 
 

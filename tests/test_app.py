@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from app import queries
 from app.config import Settings
@@ -99,9 +99,10 @@ def test_readyz_is_503_on_an_unmigrated_database(tmp_path: Path) -> None:
     )
 
 
-def test_the_serving_connection_cannot_write(client: TestClient) -> None:
+def test_the_serving_connection_cannot_write(client: TestClient, dialect: str) -> None:
     engine = client.app.state.read_engine  # type: ignore[attr-defined]
-    with engine.connect() as connection, pytest.raises(OperationalError, match="readonly"):
+    refusal = {"sqlite": "readonly database", "postgresql": "read-only transaction"}[dialect]
+    with engine.connect() as connection, pytest.raises(DBAPIError, match=refusal):
         connection.execute(text("DELETE FROM press_release"))
 
 

@@ -13,6 +13,13 @@ from pathlib import Path
 
 import pytest
 
+
+@pytest.fixture
+def database_url(sqlite_url: str) -> str:
+    """This module is about SQLite itself (its files, its FTS index, its processes)."""
+    return sqlite_url
+
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 

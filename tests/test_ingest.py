@@ -13,6 +13,13 @@ from app.ingest import command
 from app.ingest.command import Rejection, UsageError, ingest
 from tests.conftest import SEED, SEED_TITLE, Ingest, WriteSeeds, seed_text
 
+
+@pytest.fixture
+def database_url(sqlite_url: str) -> str:
+    """This module is about SQLite itself (its files, its FTS index, its processes)."""
+    return sqlite_url
+
+
 ROWS = "SELECT external_id, slug, title, published_on, lead, source, language FROM press_release"
 
 

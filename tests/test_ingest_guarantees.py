@@ -23,6 +23,13 @@ from app.cli import main
 from app.ingest.command import Rejection, ingest
 from tests.conftest import SEED, Ingest, WriteSeeds, seed_text
 
+
+@pytest.fixture
+def database_url(sqlite_url: str) -> str:
+    """This module is about SQLite itself (its files, its FTS index, its processes)."""
+    return sqlite_url
+
+
 TRIGGERS = [("press_release_ad",), ("press_release_ai",), ("press_release_au",)]
 
 

@@ -13,6 +13,13 @@ from app.ingest.command import Rejection, ingest
 from app.ingest.jsonl_format import parse_line
 from app.ingest.normalize import Rejected, Release
 
+
+@pytest.fixture
+def database_url(sqlite_url: str) -> str:
+    """This module is about SQLite itself (its files, its FTS index, its processes)."""
+    return sqlite_url
+
+
 GOOD = {"id": "a1", "title": "Title", "published_on": "2025-03-06", "body": "One.\n\nTwo."}
 
 

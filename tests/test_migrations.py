@@ -66,23 +66,24 @@ def test_upgrade_downgrade_upgrade_on_a_fresh_file(tmp_path: Path) -> None:
         assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
+def _not_the_fts_index(_object: object, name: str | None, type_: str, *_: object) -> bool:
+    """The full-text index is raw SQL in the migration, on purpose (as in migrations/env.py)."""
+    fts = str(name).startswith("press_release_fts") or name == "ix_press_release_search_vector"
+    return not (fts or (type_ == "column" and name == "search_vector"))
+
+
 def test_models_and_migrations_agree(database_url: str) -> None:
     engine = create_db_engine(database_url)
     with engine.connect() as connection:
         context = MigrationContext.configure(
-            connection,
-            opts={
-                "include_object": lambda _o, name, type_, *_: (
-                    not str(name).startswith("press_release_fts")
-                )
-            },
+            connection, opts={"include_object": _not_the_fts_index}
         )
         assert compare_metadata(context, PressRelease.metadata) == []
     engine.dispose()
 
 
-def test_fts_ranks_with_the_title_weighted_above_the_body(database_url: str) -> None:
-    engine = create_db_engine(database_url)
+def test_fts_ranks_with_the_title_weighted_above_the_body(sqlite_url: str) -> None:
+    engine = create_db_engine(sqlite_url)
     with engine.connect() as connection:
         rank = connection.execute(
             text("SELECT v FROM press_release_fts_config WHERE k = 'rank'")
@@ -91,8 +92,8 @@ def test_fts_ranks_with_the_title_weighted_above_the_body(database_url: str) -> 
     assert rank == "bm25(10.0, 1.0)"
 
 
-def test_triggers_keep_the_index_in_step_with_the_table(database_url: str) -> None:
-    path = database_url.removeprefix("sqlite:///")
+def test_triggers_keep_the_index_in_step_with_the_table(sqlite_url: str) -> None:
+    path = sqlite_url.removeprefix("sqlite:///")
     with sqlite3.connect(path) as db:
         db.execute(
             "INSERT INTO press_release (id, external_id, slug, title, published_on, body, lead, "

@@ -11,6 +11,8 @@ from datetime import date
 from functools import cache
 from typing import Any
 
+# The dialect module registers the full-text functions (to_tsquery, ts_headline…) with `func`.
+import sqlalchemy.dialects.postgresql  # noqa: F401
 from sqlalchemy import (
     ColumnElement,
     Connection,
@@ -81,9 +83,17 @@ _BODY_OPTIONS = (
     "MaxFragments=1, FragmentDelimiter=…"
 )
 _TITLE_OPTIONS = f"StartSel={OPEN_MARK}, StopSel={CLOSE_MARK}, HighlightAll=true"
+_ESCAPED_BODY = _escaped(c.body)
+_BODY_HEADLINE = func.ts_headline(_CONFIG, _ESCAPED_BODY, _QUERY, _BODY_OPTIONS)
+# ts_headline returns a bare fragment: where it sits in the body tells whether text was cut before
+# or after it, to be marked with … as FTS5's snippet() marks it.
+_FRAGMENT = func.replace(func.replace(_BODY_HEADLINE, OPEN_MARK, ""), CLOSE_MARK, "")
+_FRAGMENT_AT = func.strpos(_ESCAPED_BODY, _FRAGMENT)
 _PAGE_COLUMNS = (
     *SUMMARY_COLUMNS,
-    func.ts_headline(_CONFIG, _escaped(c.body), _QUERY, _BODY_OPTIONS).label("_body"),
+    _BODY_HEADLINE.label("_body"),
+    (_FRAGMENT_AT > 1).label("_cut_before"),
+    (_FRAGMENT_AT + func.length(_FRAGMENT) <= func.length(_ESCAPED_BODY)).label("_cut_after"),
     func.ts_headline(_CONFIG, _escaped(c.title), _QUERY, _TITLE_OPTIONS).label("_title"),
     _RANK.label("_rank"),
 )
@@ -162,6 +172,9 @@ def search(
         for row in connection.execute(_PAGE, {"tsquery": tsquery, "ids": ids}):
             summary = dict(row._mapping)
             body, title, rank = summary.pop("_body"), summary.pop("_title"), summary.pop("_rank")
+            before, after = summary.pop("_cut_before"), summary.pop("_cut_after")
+            if OPEN_MARK in body:
+                body = ("…" if before else "") + " ".join(body.split()) + ("…" if after else "")
             snippet = marks_to_tags(body if OPEN_MARK in body else title)
             hits[summary["id"]] = Hit(summary, float(rank), snippet)
     counts = {}
