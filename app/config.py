@@ -12,6 +12,17 @@ class Settings(BaseSettings):
         default="sqlite:///./data/pressroom.db",
         description="SQLAlchemy URL of the database; SQLite (default) or postgresql+psycopg://…",
     )
+    database_read_url: str | None = Field(
+        default=None,
+        description="Where the API reads from, e.g. a PostgreSQL read replica; default: "
+        "DATABASE_URL. Migrations and ingestion always use DATABASE_URL.",
+    )
+    database_max_connections: int = Field(
+        default=32,
+        ge=2,
+        le=1000,
+        description="The serving connections one API instance may hold, across its workers.",
+    )
     host: str = Field(default="127.0.0.1", description="Interface the server listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port the server listens on.")
     web_concurrency: int = Field(default=1, ge=1, le=64, description="uvicorn worker processes.")
@@ -38,6 +49,15 @@ class Settings(BaseSettings):
     @property
     def detect_language_list(self) -> list[str]:
         return [code.strip() for code in self.detect_languages.split(",") if code.strip()]
+
+    @property
+    def serving_url(self) -> str:
+        return self.database_read_url or self.database_url
+
+    @property
+    def pool_size(self) -> int:
+        """Serving connections per worker: the instance's budget shared by its workers."""
+        return max(2, self.database_max_connections // self.web_concurrency)
 
     @property
     def cors_origin_list(self) -> list[str]:

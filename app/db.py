@@ -32,12 +32,9 @@ def sqlite_path(url: str) -> Path:
     return Path(database)
 
 
-SERVING_CONNECTIONS = 16  # per worker: more than two cores can keep busy with queries
-
-
-def create_db_engine(url: str, *, read_only: bool = False) -> Engine:
-    """The engine for `url`; `read_only` for the serving path, whose pool holds a fixed number of
-    connections (see `get_connection` for why a request never waits on it)."""
+def create_db_engine(url: str, *, read_only: bool = False, pool_size: int = 16) -> Engine:
+    """The engine for `url`; `read_only` for the serving path, whose pool holds `pool_size`
+    connections and never more (see `get_connection` for why a request never waits on it)."""
     if not is_sqlite(url):
         if not read_only:
             return create_engine(url, pool_pre_ping=True)
@@ -45,7 +42,7 @@ def create_db_engine(url: str, *, read_only: bool = False) -> Engine:
         return create_engine(
             url,
             pool_pre_ping=True,
-            pool_size=SERVING_CONNECTIONS,
+            pool_size=pool_size,
             max_overflow=0,
             # one snapshot per request, as on SQLite: a count and its page always agree
             connect_args={
@@ -60,7 +57,7 @@ def create_db_engine(url: str, *, read_only: bool = False) -> Engine:
         engine = create_engine(
             f"sqlite:///file:{path}?mode=ro&uri=true",
             connect_args={"check_same_thread": False},
-            pool_size=SERVING_CONNECTIONS,
+            pool_size=pool_size,
             max_overflow=0,
         )
     else:

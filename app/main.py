@@ -13,7 +13,7 @@ from fastapi_offline import FastAPIOffline
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.config import Settings
-from app.db import SERVING_CONNECTIONS, create_db_engine
+from app.db import create_db_engine
 from app.errors import document_problems, install_error_handlers, problem_responses
 from app.middleware import Representation, RequestContext
 from app.routes import feeds, health, press_releases, search
@@ -31,12 +31,14 @@ Every error is an [RFC 9457](https://www.rfc-editor.org/rfc/rfc9457) problem doc
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    read_engine = create_db_engine(settings.database_url, read_only=True)
+    read_engine = create_db_engine(
+        settings.serving_url, read_only=True, pool_size=settings.pool_size
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Made here, in the event loop that serves: one slot per pooled connection.
-        app.state.connection_slots = asyncio.Semaphore(SERVING_CONNECTIONS)
+        app.state.connection_slots = asyncio.Semaphore(settings.pool_size)
         yield
         read_engine.dispose()
 

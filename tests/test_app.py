@@ -2,6 +2,7 @@
 serving."""
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,8 +12,11 @@ from sqlalchemy.exc import DBAPIError
 
 from app import queries
 from app.config import Settings
+from app.db import create_db_engine
 from app.errors import PROBLEM_JSON
+from app.ingest.command import ingest
 from app.main import create_app
+from tests.conftest import SEED
 
 
 def test_an_unknown_route_is_a_404_problem(client: TestClient) -> None:
@@ -180,3 +184,26 @@ def test_cors_origins_are_configurable(database_url: str) -> None:
         other = client.get("/healthz", headers={"Origin": "https://b.example"})
     assert allowed.headers["access-control-allow-origin"] == "https://a.example"
     assert "access-control-allow-origin" not in other.headers
+
+
+@pytest.mark.parametrize(("workers", "per_worker"), [(1, 32), (4, 8), (64, 2)])
+def test_the_serving_pool_is_shared_by_the_workers(workers: int, per_worker: int) -> None:
+    settings = Settings(web_concurrency=workers, database_max_connections=32)
+    assert settings.pool_size == per_worker
+    engine = create_app(settings).state.read_engine
+    assert engine.pool.size() == per_worker
+
+
+def test_reads_come_from_database_read_url(
+    template_db: Path, tmp_path: Path, sqlite_url: str
+) -> None:
+    replica = tmp_path / "replica.db"
+    shutil.copyfile(template_db, replica)
+    engine = create_db_engine(f"sqlite:///{replica}")
+    ingest(engine, [SEED])
+    engine.dispose()
+    settings = Settings(database_url=sqlite_url, database_read_url=f"sqlite:///{replica}")
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/v1/press-releases").json()["total"] == 1
+    with TestClient(create_app(Settings(database_url=sqlite_url))) as client:
+        assert client.get("/v1/press-releases").json()["total"] == 0

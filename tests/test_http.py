@@ -16,7 +16,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.config import Settings
-from app.db import SERVING_CONNECTIONS
 from app.errors import PROBLEM_JSON
 from app.logs import JsonFormatter, logging_config
 from app.main import create_app
@@ -265,7 +264,7 @@ def test_more_concurrent_requests_than_pooled_connections_all_succeed(
 ) -> None:
     load({"000_58c17a29ac5caa8f": SEED.read_text()})
     app = create_app(Settings(database_url=database_url))
-    count = 3 * SERVING_CONNECTIONS
+    count = 3 * Settings().pool_size
     statuses: list[int] = []
 
     async def burst() -> None:

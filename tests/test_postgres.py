@@ -1,0 +1,187 @@
+"""PostgreSQL itself: the migration's tsvector branch up and down, the tsquery compiler, and the
+ingestion guarantees on the server. (The API contract tests run on it too: see conftest.py.)"""
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from alembic import command
+from sqlalchemy import Engine, text
+
+from app.db import create_db_engine
+from app.ingest.command import ingest
+from app.ingest.store import upsert_batch
+from app.schema_version import alembic_config
+from app.search.grammar import parse
+from app.search.postgres import compile_tsquery
+from tests.conftest import SEED, Ingest, _create_database, _drop_database, seed_text
+
+
+def _server(postgres_server: Engine | None) -> Engine:
+    if postgres_server is None:  # never in CI, where PRESSROOM_TEST_POSTGRES_URL is set
+        pytest.skip("no PostgreSQL server answers at PRESSROOM_TEST_POSTGRES_URL")
+    return postgres_server
+
+
+@pytest.fixture
+def database_url(postgres_server: Engine | None, postgres_template: str | None) -> Iterator[str]:
+    """This module's tests run on PostgreSQL only: a database of their own, migrated."""
+    server = _server(postgres_server)
+    name = f"pressroom_test_{uuid.uuid4().hex[:12]}"
+    yield _create_database(server, name, template=str(postgres_template))
+    _drop_database(server, name)
+
+
+@pytest.fixture
+def postgres_url(database_url: str) -> str:
+    return database_url
+
+
+@pytest.fixture
+def fresh_postgres(postgres_server: Engine | None) -> Iterator[str]:
+    """An empty database, for the migrations themselves."""
+    server = _server(postgres_server)
+    name = f"pressroom_fresh_{uuid.uuid4().hex[:12]}"
+    yield _create_database(server, name)
+    _drop_database(server, name)
+
+
+def shape(url: str) -> dict[str, object]:
+    engine = create_db_engine(url)
+    with engine.connect() as connection:
+        columns = connection.execute(
+            text(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_name = 'press_release' ORDER BY column_name"
+            )
+        ).scalars()
+        indexes = connection.execute(
+            text("SELECT indexname FROM pg_indexes WHERE tablename = 'press_release'")
+        ).scalars()
+        configs = connection.execute(
+            text("SELECT cfgname FROM pg_ts_config WHERE cfgname = 'pressroom'")
+        ).scalars()
+        found: dict[str, object] = {
+            "columns": list(columns),
+            "indexes": set(indexes),
+            "configs": list(configs),
+        }
+    engine.dispose()
+    return found
+
+
+EXPECTED = {
+    "columns": [
+        "body",
+        "content_hash",
+        "external_id",
+        "id",
+        "ingested_at",
+        "language",
+        "lead",
+        "published_on",
+        "search_vector",
+        "slug",
+        "source",
+        "title",
+        "updated_at",
+        "word_count",
+    ],
+    "indexes": {
+        "pk_press_release",
+        "uq_press_release_external_id",
+        "uq_press_release_slug",
+        "ix_press_release_published_on_id_source_language",
+        "ix_press_release_source_published_on_id",
+        "ix_press_release_language_published_on_id",
+        "ix_press_release_search_vector",
+    },
+    "configs": ["pressroom"],
+}
+
+
+def test_upgrade_downgrade_upgrade(fresh_postgres: str) -> None:
+    config = alembic_config(fresh_postgres)
+    command.upgrade(config, "head")
+    assert shape(fresh_postgres) == EXPECTED
+    command.downgrade(config, "base")
+    assert shape(fresh_postgres) == {"columns": [], "indexes": set(), "configs": []}
+    command.upgrade(config, "head")
+    assert shape(fresh_postgres) == EXPECTED
+
+
+@pytest.mark.parametrize(
+    ("text_", "tsquery"),
+    [
+        ("almaty forum", "( 'almaty' & 'forum' )"),
+        ('"central asia"', "( 'central asia' )"),
+        ("a OR b -c", "( ( 'a' | 'b' ) & !( 'c' ) )"),
+        ("kazakh* title:un", "( 'kazakh':* & 'un':A )"),
+        ('title:"un center"', "( 'un center':A )"),
+        ("title:kaz*", "( 'kaz':*A )"),
+        ("it's back\\slash", "( 'it''s' & 'back\\\\slash' )"),
+        ("a:b|c&!d", "( 'a:b|c&!d' )"),
+    ],
+)
+def test_every_word_is_a_quoted_lexeme(text_: str, tsquery: str) -> None:
+    assert compile_tsquery(parse(text_)) == tsquery
+
+
+def test_the_server_reads_every_compiled_query(postgres_url: str) -> None:
+    engine = create_db_engine(postgres_url)
+    hostile = ["a:b|c&!d", "it's", "back\\slash", "(((x", "'; DROP TABLE x; --", "<-> !! :* x"]
+    with engine.connect() as connection:
+        for query in hostile:
+            connection.execute(
+                text("SELECT to_tsquery('pressroom', :q)"), {"q": compile_tsquery(parse(query))}
+            )
+    engine.dispose()
+
+
+def test_ingestion_is_idempotent_and_updates_in_place(postgres_url: str, load: Ingest) -> None:
+    assert load({"r": seed_text("2025-01-01", "Zebra", "Old words.")}).added == 1
+    engine = create_db_engine(postgres_url)
+    stamps = text("SELECT id, slug, updated_at FROM press_release")
+    with engine.connect() as connection:
+        before = connection.execute(stamps).all()
+    assert load({"r": seed_text("2025-01-01", "Zebra", "Old words.")}).unchanged == 1
+    with engine.connect() as connection:
+        assert connection.execute(stamps).all() == before
+    assert load({"r": seed_text("2025-01-01", "Zebra", "New yak.")}).updated == 1
+    match = text(
+        "SELECT count(*) FROM press_release WHERE search_vector @@ to_tsquery('pressroom', :q)"
+    )
+    with engine.connect() as connection:
+        after = connection.execute(stamps).one()
+        assert (after.id, after.slug) == (before[0].id, before[0].slug)
+        assert after.updated_at > before[0].updated_at
+        assert connection.execute(match, {"q": "old"}).scalar() == 0
+        assert connection.execute(match, {"q": "yak"}).scalar() == 1
+    engine.dispose()
+
+
+def test_a_failing_run_writes_nothing(
+    postgres_url: str, load: Ingest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = create_db_engine(postgres_url)
+    ingest(engine, [SEED])
+    from app.ingest import command as ingest_command  # noqa: PLC0415
+
+    monkeypatch.setattr(ingest_command, "BATCH_SIZE", 1)
+    calls = 0
+
+    def fail_on_the_second_batch(*args: object, **kwargs: object) -> object:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise RuntimeError("the machine died")
+        return upsert_batch(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("app.ingest.command.upsert_batch", fail_on_the_second_batch)
+    with pytest.raises(RuntimeError, match="the machine died"):
+        load({"a": seed_text("2025-01-01", "A", "B."), "b": seed_text("2025-01-02", "C", "D.")})
+    with engine.connect() as connection:
+        assert connection.execute(
+            text("SELECT external_id FROM press_release")
+        ).scalars().all() == ["000_58c17a29ac5caa8f"]
+    engine.dispose()
