@@ -83,21 +83,31 @@ _BODY_OPTIONS = (
     "MaxFragments=1, FragmentDelimiter=…"
 )
 _TITLE_OPTIONS = f"StartSel={OPEN_MARK}, StopSel={CLOSE_MARK}, HighlightAll=true"
-_ESCAPED_BODY = _escaped(c.body)
-_BODY_HEADLINE = func.ts_headline(_CONFIG, _ESCAPED_BODY, _QUERY, _BODY_OPTIONS)
-# ts_headline returns a bare fragment: where it sits in the body tells whether text was cut before
-# or after it, to be marked with … as FTS5's snippet() marks it.
-_FRAGMENT = func.replace(func.replace(_BODY_HEADLINE, OPEN_MARK, ""), CLOSE_MARK, "")
-_FRAGMENT_AT = func.strpos(_ESCAPED_BODY, _FRAGMENT)
-_PAGE_COLUMNS = (
-    *SUMMARY_COLUMNS,
-    _BODY_HEADLINE.label("_body"),
-    (_FRAGMENT_AT > 1).label("_cut_before"),
-    (_FRAGMENT_AT + func.length(_FRAGMENT) <= func.length(_ESCAPED_BODY)).label("_cut_after"),
-    func.ts_headline(_CONFIG, _escaped(c.title), _QUERY, _TITLE_OPTIONS).label("_title"),
-    _RANK.label("_rank"),
+# Each ts_headline is computed once, in a subquery (PostgreSQL computes a repeated expression as
+# many times as it is written); the outer query reads where the fragment sits in the body, which
+# tells whether text was cut before or after it, to be marked with … as FTS5's snippet() marks it.
+_HEADLINES = (
+    select(
+        c.id.label("hid"),
+        _escaped(c.body).label("escaped_body"),
+        func.ts_headline(_CONFIG, _escaped(c.body), _QUERY, _BODY_OPTIONS).label("body"),
+        func.ts_headline(_CONFIG, _escaped(c.title), _QUERY, _TITLE_OPTIONS).label("title"),
+        _RANK.label("rank"),
+    )
+    .where(c.id.in_(bindparam("ids", expanding=True)))
+    .subquery()
 )
-_PAGE = select(*_PAGE_COLUMNS).where(c.id.in_(bindparam("ids", expanding=True)))
+_h = _HEADLINES.c
+_FRAGMENT = func.replace(func.replace(_h.body, OPEN_MARK, ""), CLOSE_MARK, "")
+_FRAGMENT_AT = func.strpos(_h.escaped_body, _FRAGMENT)
+_PAGE = select(
+    *SUMMARY_COLUMNS,
+    _h.body.label("_body"),
+    (_FRAGMENT_AT > 1).label("_cut_before"),
+    (_FRAGMENT_AT + func.length(_FRAGMENT) <= func.length(_h.escaped_body)).label("_cut_after"),
+    _h.title.label("_title"),
+    _h.rank.label("_rank"),
+).join_from(c.id.table, _HEADLINES, c.id == _h.hid)
 
 
 @cache
