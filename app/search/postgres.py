@@ -7,7 +7,6 @@ escaped), so no user input becomes a tsquery operator; the text travels as a bou
 """
 
 from collections.abc import Sequence
-from datetime import date
 from functools import cache
 from typing import Any
 
@@ -26,7 +25,6 @@ from sqlalchemy import (
     tuple_,
 )
 
-from app import cursors
 from app.queries import NO_FILTERS, SUMMARY_COLUMNS, Filters, FilterShape, c, filter_clauses
 from app.search.grammar import AllOf, AnyOf, Node, Phrase, Term
 from app.search.results import (
@@ -34,6 +32,7 @@ from app.search.results import (
     OPEN_MARK,
     Facet,
     Hit,
+    PageRequest,
     SearchResults,
     SearchSort,
     marks_to_tags,
@@ -160,22 +159,17 @@ def search(
     facets: Sequence[Facet] = (),
 ) -> SearchResults:
     tsquery = compile_tsquery(query)
-    owner = cursors.fingerprint("search", tsquery, sort, filters)
-    types = (float, int) if sort is SearchSort.RELEVANCE else (date, int)
-    params = filters.params() | {"tsquery": tsquery, "limit": limit + 1}
-    if cursor is not None:
-        params["k0"], params["k1"] = cursors.decode(cursor, owner, types)
+    request = PageRequest.make(
+        tsquery, sort=sort, filters=filters, cursor=cursor, limit=limit, query_param="tsquery"
+    )
+    params = request.params
     ranked = connection.execute(_page(filters.shape, sort, cursor is not None), params).all()
     partial = cursor is None and len(ranked) <= limit
     total = (
         len(ranked) if partial else connection.execute(_count(filters.shape), params).scalar_one()
     )
 
-    next_cursor = None
-    if len(ranked) > limit:
-        ranked = ranked[:limit]
-        k0, k1 = ranked[-1].k0, ranked[-1].k1
-        next_cursor = cursors.encode([k0.isoformat() if isinstance(k0, date) else k0, k1], owner)
+    ranked, next_cursor = request.cut(ranked, limit)
     ids = [row.id for row in ranked]
     hits: dict[int, Hit] = {}
     if ids:

@@ -3,8 +3,11 @@
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 from typing import Any
+
+from app import cursors
 
 
 class SearchSort(StrEnum):
@@ -62,3 +65,40 @@ def sum_facets(
         ]
         for facet, counter in totals.items()
     }
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    """What both backends do alike around their own queries: the cursor's owner (the compiled query,
+    the sort and the filters), the bound parameters, and the next page's cursor."""
+
+    owner: str
+    params: dict[str, Any]
+
+    @classmethod
+    def make(
+        cls,
+        compiled: str,
+        *,
+        sort: SearchSort,
+        filters: Any,
+        cursor: str | None,
+        limit: int,
+        query_param: str,
+    ) -> "PageRequest":
+        owner = cursors.fingerprint("search", compiled, sort, filters)
+        params = filters.params() | {query_param: compiled, "limit": limit + 1}
+        if cursor is not None:
+            types = (float, int) if sort is SearchSort.RELEVANCE else (date, int)
+            params["k0"], params["k1"] = cursors.decode(cursor, owner, types)
+        return cls(owner, params)
+
+    def cut(self, ranked: Sequence[Any], limit: int) -> tuple[Sequence[Any], str | None]:
+        """The page's rows (one more was fetched to know) and the next page's cursor, if any."""
+        if len(ranked) <= limit:
+            return ranked, None
+        page = ranked[:limit]
+        k0, k1 = page[-1].k0, page[-1].k1
+        return page, cursors.encode(
+            [k0.isoformat() if isinstance(k0, date) else k0, k1], self.owner
+        )

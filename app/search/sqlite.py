@@ -7,7 +7,6 @@ match to the table before ranking costs several times the engine's own floor on 
 
 import html
 from collections.abc import Sequence
-from datetime import date
 from functools import cache
 from typing import Any
 
@@ -28,7 +27,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.expression import ColumnClause
 
-from app import cursors
 from app.queries import (
     NO_FILTERS,
     SUMMARY_COLUMNS,
@@ -45,6 +43,7 @@ from app.search.results import (
     OPEN_MARK,
     Facet,
     Hit,
+    PageRequest,
     SearchResults,
     SearchSort,
     marks_to_tags,
@@ -167,11 +166,10 @@ def search(
     facets: Sequence[Facet] = (),
 ) -> SearchResults:
     match = compile_fts5(query)
-    owner = cursors.fingerprint("search", match, sort, filters)
-    types = (float, int) if sort is SearchSort.RELEVANCE else (date, int)
-    params = filters.params() | {"match": match, "limit": limit + 1}
-    if cursor is not None:
-        params["k0"], params["k1"] = cursors.decode(cursor, owner, types)
+    request = PageRequest.make(
+        match, sort=sort, filters=filters, cursor=cursor, limit=limit, query_param="match"
+    )
+    params = request.params
     count = _count(filters.shape)
     if sort is SearchSort.RELEVANCE:
         page = _page(filters.shape, sort, cursor is not None, False)
@@ -185,11 +183,7 @@ def search(
         page = _page(filters.shape, sort, cursor is not None, walk)
         ranked = connection.execute(page, params).all()
 
-    next_cursor = None
-    if len(ranked) > limit:
-        ranked = ranked[:limit]
-        k0, k1 = ranked[-1].k0, ranked[-1].k1
-        next_cursor = cursors.encode([k0.isoformat() if isinstance(k0, date) else k0, k1], owner)
+    ranked, next_cursor = request.cut(ranked, limit)
     scores = {row.id: -row.k0 for row in ranked} if sort is SearchSort.RELEVANCE else None
     hits = _hits(connection, match, [row.id for row in ranked], scores)
     counts = {}
