@@ -15,12 +15,13 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 # shells), every process would otherwise compile them again at start-up (1.5 s for `pressroom`).
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: help install run test lint typecheck pytest browser format clean
+.PHONY: help install run test lint typecheck pytest browser bench format clean
 
 help:
 	@echo "make install   create $(VENV)/ from uv.lock"
 	@echo "make run       install, migrate, ingest seeds/, serve on HOST:PORT (default 127.0.0.1:8000)"
 	@echo "make test      install, then ruff, mypy and pytest"
+	@echo "make bench     the throughput harness against a bare FastAPI app (bench/RESULTS.md)"
 	@echo "make format    apply ruff's fixes and formatting"
 
 # uv itself is bootstrapped with pip into the project's venv, pinned; `uv sync` then installs exactly
@@ -57,6 +58,22 @@ pytest: install browser
 	$(VENV)/bin/pytest
 
 test: lint typecheck pytest
+
+# The throughput harness (issue 7): the synthetic archives, generated and ingested once and reused,
+# then Pressroom against a bare FastAPI app with wrk, written into bench/RESULTS.md.
+BENCH_SIZES ?= 10000 100000
+bench: install
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq \
+	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } \
+	  || { echo "make bench needs wrk: apt-get install wrk"; exit 1; }
+	@for n in $(BENCH_SIZES); do \
+	  [ -f bench/out/archive-$$n.jsonl ] || $(VENV)/bin/python -m bench.generate --count $$n; \
+	  [ -f bench/out/bench-$$n.db ] || { \
+	    DATABASE_URL=sqlite:///bench/out/bench-$$n.db $(VENV)/bin/pressroom migrate \
+	    && DATABASE_URL=sqlite:///bench/out/bench-$$n.db $(VENV)/bin/pressroom ingest \
+	       bench/out/archive-$$n.jsonl; }; \
+	done
+	$(VENV)/bin/python -m bench.ratios --sizes $(BENCH_SIZES)
 
 format: install
 	$(VENV)/bin/ruff check --fix .
