@@ -21,7 +21,7 @@ _LETTER = re.compile(r"[^\W\d_]")
 
 
 @cache
-def _identifier(candidates: tuple[str, ...]) -> LanguageIdentifier:
+def _load_identifier(candidates: tuple[str, ...]) -> LanguageIdentifier:
     """The model limited to `candidates`, loaded once per process (about 0.7 s)."""
     identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     unknown = sorted(set(candidates) - set(identifier.nb_classes))
@@ -41,7 +41,7 @@ class LanguageDetector:
     @property
     def _identifier(self) -> LanguageIdentifier:
         # Loaded on first use: a run whose releases all say their language never pays for it.
-        return _identifier(self.candidates)
+        return _load_identifier(self.candidates)
 
     def detect(self, release: Release) -> str | None:
         """The release's ISO 639-1 code; None when its text has no letters to judge by."""
