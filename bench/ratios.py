@@ -16,15 +16,13 @@ import re
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
-from bench.server import free_port, running_server
+from bench.server import free_port, running_server, serving
 
 GOALS = {"detail": 0.5, "list": 0.4, "deep list": 0.35, "rare search": 0.3, "phrase search": 0.2}
 RESULTS = Path("bench/RESULTS.md")
@@ -66,18 +64,8 @@ def bare_server() -> Iterator[tuple[str, int]]:
         "--log-level",
         "warning",
     ]
-    process = subprocess.Popen(command)
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+    with serving(command, f"http://127.0.0.1:{port}/"):
         yield "127.0.0.1", port
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
 
 
 def drive(base: str, request_body: str, seconds: int, connections: int) -> dict[str, str]:

@@ -19,8 +19,27 @@ def free_port() -> int:
 
 
 @contextmanager
+def serving(command: list[str], ready_url: str, env: dict[str, str] | None = None) -> Iterator[int]:
+    """Run `command` until the block ends; yield its pid once `ready_url` answers."""
+    process = subprocess.Popen(command, env=env)
+    try:
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(ready_url, timeout=1)  # noqa: S310
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError(f"{command[2:4]} never answered at {ready_url}")
+        yield process.pid
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@contextmanager
 def running_server(db: Path, *, workers: int = 1) -> Iterator[tuple[str, int, int]]:
-    """(host, port, pid) of a server on `db`, ready (its /readyz answered) when yielded."""
+    """(host, port, pid) of `pressroom serve` on `db`, ready (its /readyz answered) when yielded."""
     port = free_port()
     env = os.environ | {
         "DATABASE_URL": f"sqlite:///{db}",
@@ -28,17 +47,6 @@ def running_server(db: Path, *, workers: int = 1) -> Iterator[tuple[str, int, in
         "LOG_LEVEL": "warning",
         "WEB_CONCURRENCY": str(workers),
     }
-    process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], env=env)
-    try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("the server never became ready")
-        yield "127.0.0.1", port, process.pid
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    command = [sys.executable, "-m", "app.cli", "serve"]
+    with serving(command, f"http://127.0.0.1:{port}/readyz", env) as pid:
+        yield "127.0.0.1", port, pid
