@@ -132,6 +132,13 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
+def cli_env(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The test's database in DATABASE_URL, for the `pressroom` command's own Settings()."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    return database_url
+
+
+@pytest.fixture
 def client(database_url: str) -> Iterator[TestClient]:
     with TestClient(create_app(Settings(database_url=database_url))) as client:
         yield client

@@ -34,12 +34,6 @@ def fts_match(engine: Engine, word: str) -> list[int]:
         return list(connection.execute(text(query), {"w": word}).scalars())
 
 
-@pytest.fixture
-def cli_env(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    return database_url
-
-
 def test_the_seed_directory_loads_the_seed(engine: Engine) -> None:
     report = ingest(engine, [SEED.parent])
     assert report.summary() == "added 1, updated 0, unchanged 0, rejected 0"

@@ -142,19 +142,17 @@ def test_every_kind_of_run_leaves_the_triggers_and_the_index_whole(
 
 
 def test_an_input_that_cannot_be_read_aborts_the_run_with_status_2(
-    database_url: str,
+    cli_env: str,
     write_seeds: WriteSeeds,
-    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setenv("DATABASE_URL", database_url)
     folder = write_seeds({"a-good": seed_text("2025-01-01", "Good", "Body.")})
     (folder / "b-unreadable.txt").symlink_to("/proc/self/mem")  # reading it fails with EIO
     assert main(["ingest", str(folder)]) == 2
     assert capsys.readouterr().err == (
         f"pressroom: {folder / 'b-unreadable.txt'}: cannot read: Input/output error\n"
     )
-    assert state(database_url)[0] == []
+    assert state(cli_env)[0] == []
 
 
 def test_a_release_over_the_size_limit_is_rejected_and_1_mb_is_fine(
@@ -187,13 +185,11 @@ def test_a_release_over_the_size_limit_is_rejected_and_1_mb_is_fine(
 
 
 def test_the_json_report_lists_every_rejection(
-    database_url: str,
+    cli_env: str,
     write_seeds: WriteSeeds,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setenv("DATABASE_URL", database_url)
     folder = write_seeds({"bad": "", "good": seed_text("2025-01-01", "T", "B.")})
     lines = tmp_path / "x.jsonl"
     lines.write_text('{"id": 1}\n')

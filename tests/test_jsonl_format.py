@@ -136,9 +136,8 @@ def test_the_run_options_fill_in_what_a_line_does_not_say(engine: Engine, tmp_pa
 
 
 def test_standard_input_is_read_as_json_lines(
-    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    cli_env: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("DATABASE_URL", database_url)
     stdin = io.TextIOWrapper(io.BytesIO(line(id="x") + b"\n" + b"oops\n"))
     monkeypatch.setattr("sys.stdin", stdin)
     assert main(["ingest", "-"]) == 1
