@@ -1,18 +1,14 @@
-"""Engines and the request-scoped connection.
+"""Engines (the serving path's reads go through app/reads.py).
 
 Two kinds of engine: the writer (migrations, ingestion) and the reader (serving). On SQLite the
 reader opens the file read-only (`mode=ro`), so the serving path cannot write even by mistake, and
 the writer switches the file to WAL so readers keep being served while an ingest runs.
 """
 
-import asyncio
-import time
-from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, Request
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 BUSY_TIMEOUT_MS = 5000
@@ -86,40 +82,3 @@ def create_db_engine(url: str, *, read_only: bool = False, pool_size: int = 16) 
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
-
-
-_STATEMENT_TIMEOUT = text("SELECT set_config('statement_timeout', :milliseconds, true)")
-PROGRESS_STEPS = 1000  # SQLite virtual machine steps between two looks at the clock
-
-
-async def get_connection(request: Request) -> AsyncIterator[Connection]:
-    """One read connection (and one consistent snapshot) per request, whose queries are stopped
-    once they have run for QUERY_TIMEOUT_SECONDS (the client then gets a 503).
-
-    `async` so that FastAPI runs it on the event loop instead of hopping to a worker thread twice
-    per request: taking a pooled connection and handing it back are microseconds of work. But a
-    checkout from an exhausted pool blocks, and blocking the event loop stalls every request,
-    those that would give a connection back included (measured: 64 concurrent clients froze the
-    server until the pool's 30 s timeout). So a request first waits, asynchronously, for one of
-    the pool's slots; its checkout then never blocks."""
-    engine: Engine = request.app.state.read_engine
-    slots: asyncio.Semaphore = request.app.state.connection_slots
-    async with slots:
-        with engine.connect() as connection:
-            raw = connection.connection.dbapi_connection
-            limit = request.app.state.settings.query_timeout_seconds
-            if engine.dialect.name == "sqlite" and raw is not None:
-                deadline = time.monotonic() + limit
-                # A true return from the progress handler interrupts the running statement.
-                raw.set_progress_handler(lambda: time.monotonic() > deadline, PROGRESS_STEPS)
-            else:  # PostgreSQL cancels a statement past statement_timeout (for this transaction)
-                milliseconds = str(max(1, round(limit * 1000)))
-                connection.execute(_STATEMENT_TIMEOUT, {"milliseconds": milliseconds})
-            try:
-                yield connection
-            finally:
-                if engine.dialect.name == "sqlite" and raw is not None:
-                    raw.set_progress_handler(None, 0)
-
-
-ConnectionDep = Annotated[Connection, Depends(get_connection)]

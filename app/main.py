@@ -1,7 +1,6 @@
 """The application factory. `create_app(settings)` builds the app; `app` (for
 `uvicorn app.main:app`) builds one from the environment on first use, never at import."""
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import version
@@ -16,6 +15,7 @@ from app.config import Settings
 from app.db import create_db_engine
 from app.errors import document_problems, install_error_handlers, problem_responses
 from app.middleware import Representation, RequestContext
+from app.reads import Reader
 from app.routes import feeds, health, press_releases, search
 from app.routes.params import reject_unknown_parameters
 from app.schema_version import head_revision
@@ -37,8 +37,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # Made here, in the event loop that serves: one slot per pooled connection.
-        app.state.connection_slots = asyncio.Semaphore(settings.pool_size)
+        # Made here, in the event loop that serves (it holds an asyncio.Semaphore).
+        app.state.reader = Reader(
+            read_engine,
+            pool_size=settings.pool_size,
+            timeout_seconds=settings.query_timeout_seconds,
+        )
         yield
         read_engine.dispose()
 

@@ -1,5 +1,6 @@
-"""Read queries: list and get. SQLAlchemy Core over the table, rows as plain dicts: the serving path
-skips the ORM session and model instances (DESIGN §8); the response model validates once."""
+"""Read queries: list and get. SQLAlchemy Core statements over the table, run by a Snapshot
+(app/reads.py), rows as plain dicts: the serving path skips the ORM session and model instances
+(DESIGN §8); the response model validates once."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -8,10 +9,11 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Date, Select, bindparam, func, select, tuple_
+from sqlalchemy import ColumnElement, Date, bindparam, func, select, tuple_
 
 from app import cursors
 from app.models import PressRelease
+from app.reads import Snapshot, Statement
 
 table = PressRelease.__table__  # type: ignore[attr-defined]  # SQLModel declares no type for it
 c = table.c
@@ -99,7 +101,7 @@ class Page:
 @cache
 def _list_statements(
     shape: FilterShape, sort: DateSort, with_cursor: bool
-) -> tuple[Select[Any], Select[Any]]:
+) -> tuple[Statement, Statement]:
     where = filter_clauses(shape)
     count = select(func.count()).select_from(table).where(*where)
     newest = sort is DateSort.NEWEST
@@ -108,11 +110,11 @@ def _list_statements(
         where.append(after(key, newest))
     order = (c.published_on.desc(), c.id.desc()) if newest else key
     page = select(*SUMMARY_COLUMNS).where(*where).order_by(*order).limit(bindparam("limit"))
-    return count, page
+    return Statement(count), Statement(page)
 
 
 def list_releases(
-    connection: Connection,
+    snapshot: Snapshot,
     *,
     limit: int,
     sort: DateSort = DateSort.NEWEST,
@@ -126,10 +128,10 @@ def list_releases(
     if cursor is not None:
         params["k0"], params["k1"] = cursors.decode(cursor, owner, (date, int))
     count, page = _list_statements(filters.shape, sort, cursor is not None)
-    rows = [dict(row._mapping) for row in connection.execute(page, params)]
+    rows = snapshot.rows(page, params)
     # A first page that is not full holds every matching release: no need to count them again.
     partial = cursor is None and len(rows) <= limit
-    total = len(rows) if partial else connection.execute(count, params).scalar_one()
+    total = len(rows) if partial else snapshot.scalar(count, params)
     next_cursor = None
     if len(rows) > limit:
         rows.pop()
@@ -137,20 +139,19 @@ def list_releases(
     return Page(rows=rows, total=total, next_cursor=next_cursor)
 
 
-_BY_ID = select(*DETAIL_COLUMNS).where(c.id == bindparam("key"))
-_BY_SLUG = select(*DETAIL_COLUMNS).where(c.slug == bindparam("key"))
+_BY_ID = Statement(select(*DETAIL_COLUMNS).where(c.id == bindparam("key")))
+_BY_SLUG = Statement(select(*DETAIL_COLUMNS).where(c.slug == bindparam("key")))
 
 
-def get_release(connection: Connection, *, key: str) -> dict[str, Any] | None:
+def get_release(snapshot: Snapshot, *, key: str) -> dict[str, Any] | None:
     """The release whose id (all ASCII digits) or slug is `key`."""
     if key.isascii() and key.isdigit():
         if len(key) > 18:  # past SQLite's 64-bit integers: no such id
             return None
-        row = connection.execute(_BY_ID, {"key": int(key)}).first()
+        release = snapshot.first(_BY_ID, {"key": int(key)})
     else:
-        row = connection.execute(_BY_SLUG, {"key": key}).first()
-    if row is None:
+        release = snapshot.first(_BY_SLUG, {"key": key})
+    if release is None:
         return None
-    release = dict(row._mapping)
     release["paragraphs"] = release["body"].split("\n\n")
     return release

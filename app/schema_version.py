@@ -6,8 +6,10 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, String, text
 from sqlalchemy.exc import DBAPIError
+
+from app.reads import Snapshot, Statement
 
 _REPOSITORY = Path(__file__).resolve().parents[1]
 
@@ -36,10 +38,23 @@ def head_revision(database_url: str) -> str | None:
     return ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
 
 
+_REVISION = text("SELECT version_num FROM alembic_version").columns(version_num=String)
+_SERVED_REVISION = Statement(_REVISION)
+
+
 def current_revision(connection: Connection) -> str | None:
     """The database's revision; None when it was never migrated."""
     try:
-        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        return connection.execute(_REVISION).scalar()
     except DBAPIError:  # no alembic_version table yet
         connection.rollback()
         return None
+
+
+def served_revision(snapshot: Snapshot) -> str | None:
+    """The revision of the database the API reads; None when it was never migrated."""
+    try:
+        revision: str | None = snapshot.scalar(_SERVED_REVISION)
+    except DBAPIError:  # no alembic_version table yet
+        return None
+    return revision

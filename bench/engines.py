@@ -22,6 +22,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from app.db import create_db_engine
+from app.reads import Reader
 from app.schema_version import upgrade
 from app.search import search
 from app.search.grammar import parse
@@ -82,21 +83,22 @@ def main() -> int:
 
 def measure(urls: dict[str, str], rounds: int) -> dict[tuple[str, str], tuple[int, list[float]]]:
     engines = {name: create_db_engine(url, read_only=True) for name, url in urls.items()}
-    connections = {name: engine.connect() for name, engine in engines.items()}
+    readers = {
+        name: Reader(engine, pool_size=1, timeout_seconds=60) for name, engine in engines.items()
+    }
     results: dict[tuple[str, str], tuple[int, list[float]]] = {}
     for round_ in range(rounds + 3):  # 3 warm-up rounds
         for query_name, q in QUERIES.items():
-            for engine_name, connection in connections.items():
+            for engine_name, reader in readers.items():
                 start = time.perf_counter()
-                found = search(connection, query=parse(q), limit=20)
+                query = parse(q)
+                found = reader.run(lambda snapshot: search(snapshot, query=query, limit=20))  # noqa: B023
                 elapsed = (time.perf_counter() - start) * 1000
-                connection.rollback()
                 if round_ >= 3:
                     _, samples = results.setdefault((query_name, engine_name), (found.total, []))
                     samples.append(elapsed)
-    for name, connection in connections.items():
-        connection.close()
-        engines[name].dispose()
+    for engine in engines.values():
+        engine.dispose()
     return results
 
 

@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from app.db import create_db_engine
+from app.reads import Reader
 from app.search.grammar import parse
 from app.search.results import Facet, SearchSort
 from app.search.sqlite import compile_fts5, search
@@ -80,7 +81,8 @@ def main() -> int:
     raw = sqlite3.connect(f"file:{args.db}?mode=ro", uri=True)
     engine = create_db_engine(f"sqlite:///{args.db}", read_only=True)
     samples: dict[tuple[str, str], list[float]] = {}
-    with server(args.db) as client, engine.connect() as connection:
+    reader = Reader(engine, pool_size=1, timeout_seconds=60)
+    with server(args.db) as client:
 
         def over_http(q: str, **extra: str) -> None:
             query = urllib.parse.urlencode({"q": q, "limit": 20} | extra)
@@ -93,8 +95,12 @@ def main() -> int:
         def in_process(q: str, **extra: str) -> None:
             facets = [Facet(f) for f in extra["facets"].split(",")] if "facets" in extra else []
             sort = SearchSort(extra.get("sort", "relevance"))
-            search(connection, query=parse(q), limit=20, sort=sort, facets=facets)
-            connection.rollback()  # a fresh snapshot, as each request gets
+            # a fresh snapshot, as each request gets
+            reader.run(
+                lambda snapshot: search(
+                    snapshot, query=parse(q), limit=20, sort=sort, facets=facets
+                )
+            )
 
         for round_ in range(args.rounds + 3):  # the first 3 rounds warm the caches
             for name, q in QUERIES.items():

@@ -9,8 +9,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 
 from app import queries
-from app.db import ConnectionDep
 from app.errors import problem_responses
+from app.reads import ReaderDep
 from app.routes.params import FiltersDep, detail_url_prefix
 from app.search import search as run_search
 from app.search.grammar import parse
@@ -77,10 +77,10 @@ def render(request: Request, q: str | None, rows: list[dict[str, Any]]) -> bytes
         **problem_responses(400, 422),
     },
 )
-def feed(
+async def feed(
     *,
     request: Request,
-    connection: ConnectionDep,
+    reader: ReaderDep,
     filters: FiltersDep,
     q: Annotated[
         str | None,
@@ -94,10 +94,16 @@ def feed(
     """The 50 newest releases as an Atom feed, optionally narrowed by a search and by the list's
     filters. Each entry links to the release's JSON detail and summarises it with its lead."""
     if q is None:
-        rows = queries.list_releases(connection, limit=FEED_SIZE, filters=filters).rows
+        page = await reader.read(
+            lambda snapshot: queries.list_releases(snapshot, limit=FEED_SIZE, filters=filters)
+        )
+        rows = page.rows
     else:
-        results = run_search(
-            connection, query=parse(q), limit=FEED_SIZE, sort=SearchSort.NEWEST, filters=filters
+        query = parse(q)
+        results = await reader.read(
+            lambda snapshot: run_search(
+                snapshot, query=query, limit=FEED_SIZE, sort=SearchSort.NEWEST, filters=filters
+            )
         )
         rows = [hit.row for hit in results.hits]
     return Response(render(request, q, rows), media_type=ATOM_TYPE)

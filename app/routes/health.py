@@ -2,10 +2,10 @@
 
 from fastapi import APIRouter, Request, Response
 
-from app.db import ConnectionDep
 from app.errors import ServiceUnavailable, problem_responses
+from app.reads import ReaderDep
 from app.routes.responses import json_response
-from app.schema_version import current_revision
+from app.schema_version import served_revision
 from app.schemas import Health, Readiness
 
 router = APIRouter(tags=["health"])
@@ -15,16 +15,16 @@ NO_STORE = {"Cache-Control": "no-store"}  # a probe's answer is about now, never
 
 
 @router.get("/healthz", response_model=Health)
-def healthz() -> Response:
+async def healthz() -> Response:
     """The process is up. It does not touch the database."""
     return json_response(Health(status="ok"), headers=NO_STORE)
 
 
 @router.get("/readyz", response_model=Readiness, responses=problem_responses(503))
-def readyz(request: Request, connection: ConnectionDep) -> Response:
+async def readyz(request: Request, reader: ReaderDep) -> Response:
     """The database answers and is migrated to the revision this code expects."""
     expected: str | None = request.app.state.head_revision
-    revision = current_revision(connection)
+    revision = await reader.read(served_revision)
     if revision is None or revision != expected:
         raise ServiceUnavailable(
             f"The database is at schema revision {revision or 'none'}, not {expected}: "

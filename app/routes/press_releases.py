@@ -5,9 +5,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request, Response
 
 from app import queries
-from app.db import ConnectionDep
 from app.errors import NotFound, problem_responses
 from app.queries import DateSort
+from app.reads import ReaderDep
 from app.routes.params import CursorParam, FiltersDep, LimitParam, detail_url_prefix, next_link
 from app.routes.responses import json_response
 from app.schemas import PressReleaseDetail, PressReleasePage
@@ -16,10 +16,10 @@ router = APIRouter(prefix="/v1/press-releases", tags=["press releases"])
 
 
 @router.get("", response_model=PressReleasePage, responses=problem_responses(400, 422))
-def list_press_releases(
+async def list_press_releases(
     *,
     request: Request,
-    connection: ConnectionDep,
+    reader: ReaderDep,
     filters: FiltersDep,
     limit: LimitParam = 20,
     cursor: CursorParam = None,
@@ -30,7 +30,11 @@ def list_press_releases(
     `total` counts every release that matches the filters. When there is a next page,
     `next_cursor` holds its cursor and the `Link` header its URL (`rel="next"`).
     """
-    page = queries.list_releases(connection, limit=limit, sort=sort, filters=filters, cursor=cursor)
+    page = await reader.read(
+        lambda snapshot: queries.list_releases(
+            snapshot, limit=limit, sort=sort, filters=filters, cursor=cursor
+        )
+    )
     prefix = detail_url_prefix(request)
     for row in page.rows:
         row["url"] = f"{prefix}{row['id']}"
@@ -41,10 +45,10 @@ def list_press_releases(
 
 
 @router.get("/{key}", response_model=PressReleaseDetail, responses=problem_responses(404, 422))
-def get_press_release(
+async def get_press_release(
     *,
     request: Request,
-    connection: ConnectionDep,
+    reader: ReaderDep,
     key: Annotated[
         str,
         Path(
@@ -55,7 +59,7 @@ def get_press_release(
     ],
 ) -> Response:
     """One release, whole: its body, its paragraphs and its timestamps."""
-    release = queries.get_release(connection, key=key)
+    release = await reader.read(lambda snapshot: queries.get_release(snapshot, key=key))
     if release is None:
         raise NotFound(f"No press release has the id or slug {key!r}.")
     release["url"] = f"{detail_url_prefix(request)}{release['id']}"

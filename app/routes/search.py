@@ -4,8 +4,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from app.db import ConnectionDep
 from app.errors import problem_responses
+from app.reads import ReaderDep
 from app.routes.params import CursorParam, FiltersDep, LimitParam, detail_url_prefix, next_link
 from app.routes.responses import json_response
 from app.schemas import SearchPage
@@ -38,10 +38,10 @@ FACETS_DESCRIPTION = (
 
 
 @router.get("/v1/search", response_model=SearchPage, responses=problem_responses(400, 422))
-def search(
+async def search(
     *,
     request: Request,
-    connection: ConnectionDep,
+    reader: ReaderDep,
     q: Annotated[
         str,
         Query(min_length=1, max_length=512, description=QUERY_DESCRIPTION, examples=["Almaty"]),
@@ -65,14 +65,18 @@ def search(
     The snippet is HTML-escaped text with the matched words in `<mark>` tags: a window of the body,
     or the whole title when only the title matched.
     """
-    results = run_search(
-        connection,
-        query=parse(q),
-        limit=limit,
-        sort=sort,
-        filters=filters,
-        cursor=cursor,
-        facets=[Facet(name) for name in dict.fromkeys(facets.split(","))] if facets else (),
+    query = parse(q)
+    wanted = [Facet(name) for name in dict.fromkeys(facets.split(","))] if facets else ()
+    results = await reader.read(
+        lambda snapshot: run_search(
+            snapshot,
+            query=query,
+            limit=limit,
+            sort=sort,
+            filters=filters,
+            cursor=cursor,
+            facets=wanted,
+        )
     )
     prefix = detail_url_prefix(request)
     items = []

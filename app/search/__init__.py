@@ -3,14 +3,13 @@ compiles it with quoting, so no user input ever reaches an engine as syntax."""
 
 from typing import Any
 
-from sqlalchemy import Connection
-
+from app.reads import Snapshot
 from app.search import postgres, sqlite
 from app.search.results import SearchResults
 
 
-def search(connection: Connection, **request: Any) -> SearchResults:
-    """The search, on the backend of the connection's engine."""
-    if connection.dialect.name == "postgresql":
-        return postgres.search(connection, **request)
-    return sqlite.search(connection, **request)
+def search(snapshot: Snapshot, **request: Any) -> SearchResults:
+    """The search, on the backend of the snapshot's engine."""
+    if snapshot.dialect_name == "postgresql":
+        return postgres.search(snapshot, **request)
+    return sqlite.search(snapshot, **request)

@@ -14,8 +14,6 @@ from typing import Any
 import sqlalchemy.dialects.postgresql  # noqa: F401
 from sqlalchemy import (
     ColumnElement,
-    Connection,
-    Select,
     and_,
     bindparam,
     func,
@@ -26,6 +24,7 @@ from sqlalchemy import (
 )
 
 from app.queries import NO_FILTERS, SUMMARY_COLUMNS, Filters, FilterShape, c, filter_clauses
+from app.reads import Snapshot, Statement
 from app.search.grammar import AllOf, AnyOf, Node, Phrase, Term
 from app.search.results import (
     CLOSE_MARK,
@@ -99,23 +98,27 @@ _HEADLINES = (
 _h = _HEADLINES.c
 _FRAGMENT = func.replace(func.replace(_h.body, OPEN_MARK, ""), CLOSE_MARK, "")
 _FRAGMENT_AT = func.strpos(_h.escaped_body, _FRAGMENT)
-_PAGE = select(
-    *SUMMARY_COLUMNS,
-    _h.body.label("_body"),
-    (_FRAGMENT_AT > 1).label("_cut_before"),
-    (_FRAGMENT_AT + func.length(_FRAGMENT) <= func.length(_h.escaped_body)).label("_cut_after"),
-    _h.title.label("_title"),
-    _h.rank.label("_rank"),
-).join_from(c.id.table, _HEADLINES, c.id == _h.hid)
+_PAGE = Statement(
+    select(
+        *SUMMARY_COLUMNS,
+        _h.body.label("_body"),
+        (_FRAGMENT_AT > 1).label("_cut_before"),
+        (_FRAGMENT_AT + func.length(_FRAGMENT) <= func.length(_h.escaped_body)).label("_cut_after"),
+        _h.title.label("_title"),
+        _h.rank.label("_rank"),
+    ).join_from(c.id.table, _HEADLINES, c.id == _h.hid)
+)
 
 
 @cache
-def _count(shape: FilterShape) -> Select[Any]:
-    return select(func.count()).select_from(c.id.table).where(_MATCH, *filter_clauses(shape))
+def _count(shape: FilterShape) -> Statement:
+    return Statement(
+        select(func.count()).select_from(c.id.table).where(_MATCH, *filter_clauses(shape))
+    )
 
 
 @cache
-def _page(shape: FilterShape, sort: SearchSort, with_cursor: bool) -> Select[Any]:
+def _page(shape: FilterShape, sort: SearchSort, with_cursor: bool) -> Statement:
     where: list[ColumnElement[bool]] = [_MATCH, *filter_clauses(shape)]
     k0: Any = bindparam("k0")
     k1: Any = bindparam("k1")
@@ -132,7 +135,7 @@ def _page(shape: FilterShape, sort: SearchSort, with_cursor: bool) -> Select[Any
         if with_cursor:
             where.append(key < tuple_(k0, k1) if newest else key > tuple_(k0, k1))
         order = (c.published_on.desc(), c.id.desc()) if newest else (c.published_on, c.id)
-    return page.where(*where).order_by(*order).limit(bindparam("limit"))
+    return Statement(page.where(*where).order_by(*order).limit(bindparam("limit")))
 
 
 _FACET_COLUMNS: dict[Facet, Any] = {
@@ -143,13 +146,15 @@ _FACET_COLUMNS: dict[Facet, Any] = {
 
 
 @cache
-def _facet_cube(shape: FilterShape, facets: tuple[Facet, ...]) -> Select[Any]:
+def _facet_cube(shape: FilterShape, facets: tuple[Facet, ...]) -> Statement:
     columns = [_FACET_COLUMNS[facet] for facet in facets]
-    return select(*columns, func.count()).where(_MATCH, *filter_clauses(shape)).group_by(*columns)
+    return Statement(
+        select(*columns, func.count()).where(_MATCH, *filter_clauses(shape)).group_by(*columns)
+    )
 
 
 def search(
-    connection: Connection,
+    snapshot: Snapshot,
     *,
     query: AllOf,
     limit: int,
@@ -163,18 +168,15 @@ def search(
         tsquery, sort=sort, filters=filters, cursor=cursor, limit=limit, query_param="tsquery"
     )
     params = request.params
-    ranked = connection.execute(_page(filters.shape, sort, cursor is not None), params).all()
+    ranked = snapshot.rows(_page(filters.shape, sort, cursor is not None), params)
     partial = cursor is None and len(ranked) <= limit
-    total = (
-        len(ranked) if partial else connection.execute(_count(filters.shape), params).scalar_one()
-    )
+    total = len(ranked) if partial else snapshot.scalar(_count(filters.shape), params)
 
     ranked, next_cursor = request.cut(ranked, limit)
-    ids = [row.id for row in ranked]
+    ids = [row["id"] for row in ranked]
     hits: dict[int, Hit] = {}
     if ids:
-        for row in connection.execute(_PAGE, {"tsquery": tsquery, "ids": ids}):
-            summary = dict(row._mapping)
+        for summary in snapshot.rows(_PAGE, {"tsquery": tsquery, "ids": ids}):
             body, title, rank = summary.pop("_body"), summary.pop("_title"), summary.pop("_rank")
             before, after = summary.pop("_cut_before"), summary.pop("_cut_after")
             if OPEN_MARK in body:
@@ -183,8 +185,8 @@ def search(
             hits[summary["id"]] = Hit(summary, float(rank), snippet)
     counts = {}
     if facets:
-        cube = connection.execute(_facet_cube(filters.shape, tuple(facets)), params)
-        counts = sum_facets(tuple(facets), cube)
+        cube = snapshot.rows(_facet_cube(filters.shape, tuple(facets)), params)
+        counts = sum_facets(tuple(facets), (tuple(row.values()) for row in cube))
     return SearchResults(
         hits=[hits[id_] for id_ in ids], total=total, next_cursor=next_cursor, facets=counts
     )

@@ -93,12 +93,14 @@ class PageRequest:
             params["k0"], params["k1"] = cursors.decode(cursor, owner, types)
         return cls(owner, params)
 
-    def cut(self, ranked: Sequence[Any], limit: int) -> tuple[Sequence[Any], str | None]:
+    def cut(
+        self, ranked: list[dict[str, Any]], limit: int
+    ) -> tuple[list[dict[str, Any]], str | None]:
         """The page's rows (one more was fetched to know) and the next page's cursor, if any."""
         if len(ranked) <= limit:
             return ranked, None
         page = ranked[:limit]
-        k0, k1 = page[-1].k0, page[-1].k1
+        k0, k1 = page[-1]["k0"], page[-1]["k1"]
         return page, cursors.encode(
             [k0.isoformat() if isinstance(k0, date) else k0, k1], self.owner
         )

@@ -13,11 +13,9 @@ from typing import Any
 from sqlalchemy import (
     Column,
     ColumnElement,
-    Connection,
     Float,
     Integer,
     MetaData,
-    Select,
     Table,
     Text,
     bindparam,
@@ -37,6 +35,7 @@ from app.queries import (
     filter_clauses,
     table,
 )
+from app.reads import Snapshot, Statement
 from app.search.grammar import AllOf, AnyOf, Node, Phrase, Term
 from app.search.results import (
     CLOSE_MARK,
@@ -111,26 +110,26 @@ def _matching(shape: FilterShape) -> tuple[Any, list[ColumnElement[bool]]]:
 
 
 @cache
-def _count(shape: FilterShape) -> Select[Any]:
+def _count(shape: FilterShape) -> Statement:
     # count(*) over a MATCH alone is answered from the index's doclists without ranking: cheap.
     source, where = _matching(shape)
-    return select(func.count()).select_from(source).where(*where)
+    return Statement(select(func.count()).select_from(source).where(*where))
 
 
-_ARCHIVE_SIZE = select(func.max(c.id))
+_ARCHIVE_SIZE = Statement(select(func.max(c.id)))
 
 
-def _walk_dates(total: int, limit: int, connection: Connection) -> bool:
+def _walk_dates(total: int, limit: int, snapshot: Snapshot) -> bool:
     """Whether a date-ordered page is found faster by walking the date index, probing each entry
     against the match set, than by looking up every match and sorting them all. The walk visits
     about (limit / total) of the archive and costs ~1/8 of a lookup per entry (measured on the
     100,000-release bench archive), so it wins once total² × 8 > limit × archive."""
-    archive = connection.execute(_ARCHIVE_SIZE).scalar() or 0
+    archive = snapshot.scalar(_ARCHIVE_SIZE) or 0
     return total * total * 8 > (limit + 1) * archive
 
 
 @cache
-def _page(shape: FilterShape, sort: SearchSort, with_cursor: bool, walk: bool) -> Select[Any]:
+def _page(shape: FilterShape, sort: SearchSort, with_cursor: bool, walk: bool) -> Statement:
     """The page statement, built once for each shape of request."""
     source, where = _matching(shape)
     descending = sort is SearchSort.NEWEST
@@ -152,11 +151,11 @@ def _page(shape: FilterShape, sort: SearchSort, with_cursor: bool, walk: bool) -
     if with_cursor:
         page = page.where(after(key, descending))
     order = (key[0].desc(), key[1].desc()) if descending else key
-    return page.order_by(*order).limit(bindparam("limit"))
+    return Statement(page.order_by(*order).limit(bindparam("limit")))
 
 
 def search(
-    connection: Connection,
+    snapshot: Snapshot,
     *,
     query: AllOf,
     limit: int,
@@ -173,23 +172,23 @@ def search(
     count = _count(filters.shape)
     if sort is SearchSort.RELEVANCE:
         page = _page(filters.shape, sort, cursor is not None, False)
-        ranked = connection.execute(page, params).all()
+        ranked = snapshot.rows(page, params)
         # A first page that is not full holds the whole match set: no need to count it again.
         partial = cursor is None and len(ranked) <= limit
-        total = len(ranked) if partial else connection.execute(count, params).scalar_one()
+        total = len(ranked) if partial else snapshot.scalar(count, params)
     else:
-        total = connection.execute(count, params).scalar_one()
-        walk = _walk_dates(total, limit, connection)
+        total = snapshot.scalar(count, params)
+        walk = _walk_dates(total, limit, snapshot)
         page = _page(filters.shape, sort, cursor is not None, walk)
-        ranked = connection.execute(page, params).all()
+        ranked = snapshot.rows(page, params)
 
     ranked, next_cursor = request.cut(ranked, limit)
-    scores = {row.id: -row.k0 for row in ranked} if sort is SearchSort.RELEVANCE else None
-    hits = _hits(connection, match, [row.id for row in ranked], scores)
+    scores = {row["id"]: -row["k0"] for row in ranked} if sort is SearchSort.RELEVANCE else None
+    hits = _hits(snapshot, match, [row["id"] for row in ranked], scores)
     counts = {}
     if facets:
-        cube = connection.execute(_facet_cube(filters.shape, tuple(facets)), params)
-        counts = sum_facets(tuple(facets), cube)
+        cube = snapshot.rows(_facet_cube(filters.shape, tuple(facets)), params)
+        counts = sum_facets(tuple(facets), (tuple(row.values()) for row in cube))
     return SearchResults(hits=hits, total=total, next_cursor=next_cursor, facets=counts)
 
 
@@ -204,14 +203,14 @@ _PAGE_WHERE = (
     fts.c.rowid.in_(bindparam("ids", expanding=True)),
 )
 _PAGE_FROM = fts.join(table, c.id == fts.c.rowid)
-_PAGE = select(*_PAGE_COLUMNS).select_from(_PAGE_FROM).where(*_PAGE_WHERE)
-_PAGE_SCORED = (
+_PAGE = Statement(select(*_PAGE_COLUMNS).select_from(_PAGE_FROM).where(*_PAGE_WHERE))
+_PAGE_SCORED = Statement(
     select(*_PAGE_COLUMNS, fts.c.rank.label("_rank")).select_from(_PAGE_FROM).where(*_PAGE_WHERE)
 )
 
 
 def _hits(
-    connection: Connection, match: str, ids: list[int], scores: dict[int, float] | None
+    snapshot: Snapshot, match: str, ids: list[int], scores: dict[int, float] | None
 ) -> list[Hit]:
     """The page's releases in `ids` order, each with its snippet: a window of the body around its
     best match, or the whole title when only the title matched. Scores (bm25 negated: higher is
@@ -220,8 +219,7 @@ def _hits(
         return []
     statement = _PAGE if scores is not None else _PAGE_SCORED
     hits = {}
-    for row in connection.execute(statement, {"match": match, "ids": ids}):
-        summary = dict(row._mapping)
+    for summary in snapshot.rows(statement, {"match": match, "ids": ids}):
         body, title = summary.pop("_body"), summary.pop("_title")
         score = scores[summary["id"]] if scores is not None else -summary.pop("_rank")
         hits[summary["id"]] = Hit(summary, score, mark(body if _OPEN in body else title))
@@ -241,11 +239,11 @@ _FACET_COLUMNS: dict[Facet, Any] = {
 
 
 @cache
-def _facet_cube(shape: FilterShape, facets: tuple[Facet, ...]) -> Select[Any]:
+def _facet_cube(shape: FilterShape, facets: tuple[Facet, ...]) -> Statement:
     """One pass over the match set for every facet asked for: the count of each combination of
     their values (a few thousand rows at most), summed per facet in Python."""
     columns = [_FACET_COLUMNS[facet] for facet in facets]
-    return (
+    return Statement(
         select(*columns, func.count())
         .select_from(_MATCHES)
         .where(_MATCH, *filter_clauses(shape))

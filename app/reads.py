@@ -1,0 +1,210 @@
+"""The serving path's road to the database: Core statements compiled once per dialect and run on a
+pooled DBAPI connection, one read-only snapshot per request (DESIGN §8: reads may take a leaner road
+than the table models).
+
+Why not SQLAlchemy's `Connection.execute`: on the bench archive a detail read costs 9 µs through
+the sqlite3 module and 64 µs through a pooled `Connection` (its begin event, execution context and
+result machinery), when the whole budget of a detail request is about 70 µs over a bare FastAPI
+route (bench/RESULTS.md, issue 7). SQLAlchemy still writes every statement (Core, one source of SQL
+for both engines) and converts every value (its own bind and result processors, so a row reads the
+same as through `Connection`); only the execution machinery is skipped.
+
+Why SQLite runs on the event loop: its queries are CPU work in this process, microseconds for a
+page. A hop to the thread pool costs more than the query, and under load the worker thread then
+waits for the event loop to hand back the GIL at every call into the sqlite3 module (up to the
+switch interval, 5 ms): 16 clients got 1,000 detail answers/s through threads, against 4,000+
+inline. PostgreSQL's queries wait on a socket, so they run in the thread pool, at most one per
+pooled connection.
+"""
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, Request
+from sqlalchemy import Dialect, Engine, Executable, bindparam, func, select, true
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.compiler import SQLCompiler
+from starlette.concurrency import run_in_threadpool
+
+PROGRESS_STEPS = 1000  # SQLite virtual machine steps between two looks at the clock
+
+Row = dict[str, Any]
+T = TypeVar("T")
+_Converter = Callable[[Any], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    compiled: SQLCompiler
+    bind: dict[str, _Converter]  # parameter name → SQLAlchemy's bind processor, where it has one
+    names: tuple[str, ...]  # the result columns' keys
+    converters: tuple[tuple[int, _Converter], ...]  # (column index, result processor)
+
+    @classmethod
+    def make(cls, statement: Any, dialect: Dialect) -> "_Compiled":
+        compiled = statement.compile(dialect=dialect)
+        bind = {}
+        for name, parameter in compiled.binds.items():
+            processor = parameter.type.dialect_impl(dialect).bind_processor(dialect)
+            if processor is not None:
+                bind[name] = processor
+        columns = statement.selected_columns
+        converters = []
+        for index, column in enumerate(columns):
+            processor = column.type.dialect_impl(dialect).result_processor(dialect, None)
+            if processor is not None:
+                converters.append((index, processor))
+        # The collection's keys are unique (an unnamed count() is `count`, a second `count_1`).
+        return cls(compiled, bind, tuple(columns.keys()), tuple(converters))
+
+
+class Statement:
+    """A Core SELECT, compiled the first time each dialect runs it."""
+
+    __slots__ = ("_by_dialect", "statement")
+
+    def __init__(self, statement: Executable) -> None:
+        self.statement = statement
+        self._by_dialect: dict[str, _Compiled] = {}
+
+    def compiled(self, dialect: Dialect) -> _Compiled:
+        found = self._by_dialect.get(dialect.name)
+        if found is None:
+            found = self._by_dialect[dialect.name] = _Compiled.make(self.statement, dialect)
+        return found
+
+
+class Snapshot:
+    """One request's consistent view of the database: run statements, get plain dict rows."""
+
+    __slots__ = ("_cursor", "_dbapi_error", "_dialect", "_positional")
+
+    def __init__(self, dbapi_connection: Any, dialect: Dialect) -> None:
+        self._cursor = dbapi_connection.cursor()
+        self._dialect = dialect
+        self._positional = dialect.positional
+        self._dbapi_error = dialect.loaded_dbapi.Error
+
+    @property
+    def dialect_name(self) -> str:
+        return str(self._dialect.name)
+
+    def _execute(self, statement: Statement, params: Mapping[str, Any]) -> _Compiled:
+        """Bind `params` as SQLAlchemy would: expand IN lists, apply the types' bind processors
+        (a date becomes SQLite's text, say), order them for a positional driver."""
+        compiled = statement.compiled(self._dialect)
+        state = compiled.compiled.construct_expanded_state(params)
+        values = dict(state.parameters)
+        for processors in (compiled.bind, state.processors):
+            for name, process in processors.items():
+                if values.get(name) is not None:
+                    values[name] = process(values[name])
+        arguments = state.positional_parameters if self._positional else values
+        try:
+            self._cursor.execute(state.statement, arguments)
+        except self._dbapi_error as error:
+            raise DBAPIError.instance(
+                state.statement, arguments, error, self._dbapi_error
+            ) from error
+        return compiled
+
+    def rows(self, statement: Statement, params: Mapping[str, Any] = {}) -> list[Row]:
+        compiled = self._execute(statement, params)
+        names, converters = compiled.names, compiled.converters
+        rows = []
+        for values in self._fetchall():
+            row = dict(zip(names, values, strict=True))
+            for index, convert in converters:
+                key = names[index]
+                row[key] = convert(row[key])
+            rows.append(row)
+        return rows
+
+    def first(self, statement: Statement, params: Mapping[str, Any] = {}) -> Row | None:
+        rows = self.rows(statement, params)
+        return rows[0] if rows else None
+
+    def scalar(self, statement: Statement, params: Mapping[str, Any] = {}) -> Any:
+        self._execute(statement, params)
+        found = self._fetchall()
+        return found[0][0] if found else None
+
+    def begin(self) -> None:
+        """Start the transaction now (SQLite's sqlite3 module otherwise leaves reads outside one,
+        each statement its own snapshot)."""
+        try:
+            self._cursor.execute("BEGIN")
+        except self._dbapi_error as error:
+            raise DBAPIError.instance("BEGIN", (), error, self._dbapi_error) from error
+
+    def _fetchall(self) -> list[Any]:
+        try:
+            result: list[Any] = self._cursor.fetchall()
+        except self._dbapi_error as error:
+            raise DBAPIError.instance(None, None, error, self._dbapi_error) from error
+        return result
+
+
+class Reader:
+    """Runs a request's reads (`work`, a function of a Snapshot) on one pooled connection, in one
+    read-only transaction, stopped once it has run for QUERY_TIMEOUT_SECONDS (the client then gets
+    a 503). Made in the app's lifespan, in the event loop that serves."""
+
+    def __init__(self, engine: Engine, *, pool_size: int, timeout_seconds: float) -> None:
+        self.engine = engine
+        self.timeout_seconds = timeout_seconds
+        self.inline = engine.dialect.name == "sqlite"
+        # One slot per pooled connection: a request waits here, asynchronously, rather than in a
+        # blocking pool checkout (under 64 clients that froze a server until the pool timed out).
+        self._slots = asyncio.Semaphore(pool_size)
+
+    async def read(self, work: Callable[[Snapshot], T]) -> T:
+        if self.inline:
+            return self.run(work)
+        async with self._slots:
+            return await run_in_threadpool(self.run, work)
+
+    def run(self, work: Callable[[Snapshot], T]) -> T:
+        """`read`, in the calling thread (for scripts and benchmarks)."""
+        dbapi_error = self.engine.dialect.loaded_dbapi.Error
+        try:  # the pool hands out the driver's own errors: wrap them as Connection would
+            pooled = self.engine.raw_connection()
+        except dbapi_error as error:
+            raise DBAPIError.instance(None, None, error, dbapi_error) from error
+        dbapi_connection: Any = pooled.dbapi_connection
+        try:
+            if self.inline:
+                deadline = time.monotonic() + self.timeout_seconds
+                # A true return from the progress handler interrupts the running statement.
+                dbapi_connection.set_progress_handler(
+                    lambda: time.monotonic() > deadline, PROGRESS_STEPS
+                )
+            snapshot = Snapshot(dbapi_connection, self.engine.dialect)
+            if self.inline:
+                snapshot.begin()  # one snapshot for every read of the request
+            else:  # PostgreSQL cancels a statement past statement_timeout
+                snapshot.scalar(_STATEMENT_TIMEOUT, {"milliseconds": self._milliseconds})
+            return work(snapshot)
+        finally:
+            if self.inline:
+                dbapi_connection.set_progress_handler(None, 0)
+            pooled.close()  # back to the pool, which rolls the snapshot back
+
+    @property
+    def _milliseconds(self) -> str:
+        return str(max(1, round(self.timeout_seconds * 1000)))
+
+
+async def get_reader(request: Request) -> Reader:
+    reader: Reader = request.app.state.reader
+    return reader
+
+
+ReaderDep = Annotated[Reader, Depends(get_reader)]
+
+_STATEMENT_TIMEOUT = Statement(
+    select(func.set_config("statement_timeout", bindparam("milliseconds"), true()))
+)
