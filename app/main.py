@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from importlib.metadata import version
 from typing import Any
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -17,7 +17,6 @@ from app.errors import document_problems, install_error_handlers, problem_respon
 from app.middleware import Representation, RequestContext
 from app.reads import Reader
 from app.routes import feeds, health, press_releases, search
-from app.routes.params import reject_unknown_parameters
 from app.schema_version import head_revision
 
 DESCRIPTION = """
@@ -38,12 +37,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Made here, in the event loop that serves (it holds an asyncio.Semaphore).
-        app.state.reader = Reader(
+        app.state.reader = reader = Reader(
             read_engine,
             pool_size=settings.pool_size,
             timeout_seconds=settings.query_timeout_seconds,
         )
         yield
+        reader.close()
         read_engine.dispose()
 
     # FastAPIOffline serves Swagger UI 5 and ReDoc from the package itself: no CDN.
@@ -71,11 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # absolute URLs (Link, url, the feed's links) are right behind a reverse proxy.
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
     for module in (press_releases, search, feeds):
-        app.include_router(
-            module.router,
-            dependencies=[Depends(reject_unknown_parameters)],
-            responses=problem_responses(500, 503),
-        )
+        app.include_router(module.router, responses=problem_responses(500, 503))
     app.include_router(health.router, responses=problem_responses(500))
     return app
 

@@ -39,6 +39,9 @@ _Converter = Callable[[Any], Any]
 @dataclass(frozen=True, slots=True)
 class _Compiled:
     compiled: SQLCompiler
+    expanding: bool  # whether the SQL depends on the values (IN lists): then SQLAlchemy renders it
+    order: tuple[str, ...] | None  # the parameters' order, for a positional driver (sqlite3)
+    defaults: dict[str, Any]  # the values of the statement's own literals (LIMIT's OFFSET 0…)
     bind: dict[str, _Converter]  # parameter name → SQLAlchemy's bind processor, where it has one
     names: tuple[str, ...]  # the result columns' keys
     converters: tuple[tuple[int, _Converter], ...]  # (column index, result processor)
@@ -57,8 +60,39 @@ class _Compiled:
             processor = column.type.dialect_impl(dialect).result_processor(dialect, None)
             if processor is not None:
                 converters.append((index, processor))
-        # The collection's keys are unique (an unnamed count() is `count`, a second `count_1`).
-        return cls(compiled, bind, tuple(columns.keys()), tuple(converters))
+        return cls(
+            compiled=compiled,
+            expanding=bool(compiled.post_compile_params or compiled.literal_execute_params),
+            order=tuple(compiled.positiontup) if compiled.positiontup is not None else None,
+            defaults={
+                name: parameter.effective_value
+                for name, parameter in compiled.binds.items()
+                if not parameter.required
+            },
+            bind=bind,
+            # The collection's keys are unique (an unnamed count() is `count`, a second `count_1`).
+            names=tuple(columns.keys()),
+            converters=tuple(converters),
+        )
+
+    def arguments(self, params: Mapping[str, Any]) -> tuple[str, Any]:
+        """The SQL and the driver's arguments for `params`, bound as SQLAlchemy binds them: the
+        statement's own literals added, IN lists expanded, the types' bind processors applied (a
+        date becomes SQLite's text, say), in order for a positional driver."""
+        if self.expanding:
+            state = self.compiled.construct_expanded_state(params)
+            sql, values, processors = state.statement, dict(state.parameters), state.processors
+            order = state.positiontup
+        else:
+            sql, values, processors = self.compiled.string, {**self.defaults, **params}, {}
+            order = self.order
+        for table in (self.bind, processors):
+            for name, process in table.items():
+                if values.get(name) is not None:
+                    values[name] = process(values[name])
+        if order is None:
+            return sql, values
+        return sql, tuple(values[name] for name in order)
 
 
 class Statement:
@@ -80,12 +114,11 @@ class Statement:
 class Snapshot:
     """One request's consistent view of the database: run statements, get plain dict rows."""
 
-    __slots__ = ("_cursor", "_dbapi_error", "_dialect", "_positional")
+    __slots__ = ("_cursor", "_dbapi_error", "_dialect")
 
     def __init__(self, dbapi_connection: Any, dialect: Dialect) -> None:
         self._cursor = dbapi_connection.cursor()
         self._dialect = dialect
-        self._positional = dialect.positional
         self._dbapi_error = dialect.loaded_dbapi.Error
 
     @property
@@ -93,22 +126,12 @@ class Snapshot:
         return str(self._dialect.name)
 
     def _execute(self, statement: Statement, params: Mapping[str, Any]) -> _Compiled:
-        """Bind `params` as SQLAlchemy would: expand IN lists, apply the types' bind processors
-        (a date becomes SQLite's text, say), order them for a positional driver."""
         compiled = statement.compiled(self._dialect)
-        state = compiled.compiled.construct_expanded_state(params)
-        values = dict(state.parameters)
-        for processors in (compiled.bind, state.processors):
-            for name, process in processors.items():
-                if values.get(name) is not None:
-                    values[name] = process(values[name])
-        arguments = state.positional_parameters if self._positional else values
+        sql, arguments = compiled.arguments(params)
         try:
-            self._cursor.execute(state.statement, arguments)
+            self._cursor.execute(sql, arguments)
         except self._dbapi_error as error:
-            raise DBAPIError.instance(
-                state.statement, arguments, error, self._dbapi_error
-            ) from error
+            raise DBAPIError.instance(sql, arguments, error, self._dbapi_error) from error
         return compiled
 
     def rows(self, statement: Statement, params: Mapping[str, Any] = {}) -> list[Row]:
@@ -149,14 +172,20 @@ class Snapshot:
 
 
 class Reader:
-    """Runs a request's reads (`work`, a function of a Snapshot) on one pooled connection, in one
-    read-only transaction, stopped once it has run for QUERY_TIMEOUT_SECONDS (the client then gets
-    a 503). Made in the app's lifespan, in the event loop that serves."""
+    """Runs a request's reads (`work`, a function of a Snapshot) in one read-only transaction,
+    stopped once it has run for QUERY_TIMEOUT_SECONDS (the client then gets a 503). Made in the
+    app's lifespan, in the event loop that serves.
+
+    On SQLite, reads run one at a time on the event loop, so the worker holds one connection
+    (checking it out of the pool for each request cost 6% of a detail request). On PostgreSQL
+    each request takes a pooled connection in a worker thread."""
 
     def __init__(self, engine: Engine, *, pool_size: int, timeout_seconds: float) -> None:
         self.engine = engine
         self.timeout_seconds = timeout_seconds
         self.inline = engine.dialect.name == "sqlite"
+        self._dbapi_error = engine.dialect.loaded_dbapi.Error
+        self._held: Any = None  # SQLite: the pooled connection this worker keeps
         # One slot per pooled connection: a request waits here, asynchronously, rather than in a
         # blocking pool checkout (under 64 clients that froze a server until the pool timed out).
         self._slots = asyncio.Semaphore(pool_size)
@@ -168,30 +197,42 @@ class Reader:
             return await run_in_threadpool(self.run, work)
 
     def run(self, work: Callable[[Snapshot], T]) -> T:
-        """`read`, in the calling thread (for scripts and benchmarks)."""
-        dbapi_error = self.engine.dialect.loaded_dbapi.Error
-        try:  # the pool hands out the driver's own errors: wrap them as Connection would
-            pooled = self.engine.raw_connection()
-        except dbapi_error as error:
-            raise DBAPIError.instance(None, None, error, dbapi_error) from error
-        dbapi_connection: Any = pooled.dbapi_connection
+        """`read`, in the calling thread (for scripts and benchmarks; on SQLite, one at a time)."""
+        if self.inline:
+            if self._held is None:
+                self._held = self._checkout()
+            return self._run_sqlite(self._held.dbapi_connection, work)
+        pooled = self._checkout()
         try:
-            if self.inline:
-                deadline = time.monotonic() + self.timeout_seconds
-                # A true return from the progress handler interrupts the running statement.
-                dbapi_connection.set_progress_handler(
-                    lambda: time.monotonic() > deadline, PROGRESS_STEPS
-                )
-            snapshot = Snapshot(dbapi_connection, self.engine.dialect)
-            if self.inline:
-                snapshot.begin()  # one snapshot for every read of the request
-            else:  # PostgreSQL cancels a statement past statement_timeout
-                snapshot.scalar(_STATEMENT_TIMEOUT, {"milliseconds": self._milliseconds})
+            snapshot = Snapshot(pooled.dbapi_connection, self.engine.dialect)
+            # PostgreSQL cancels a statement past statement_timeout (57014: a 503)
+            snapshot.scalar(_STATEMENT_TIMEOUT, {"milliseconds": self._milliseconds})
             return work(snapshot)
         finally:
-            if self.inline:
-                dbapi_connection.set_progress_handler(None, 0)
-            pooled.close()  # back to the pool, which rolls the snapshot back
+            pooled.close()  # back to the pool, which rolls the transaction back
+
+    def _run_sqlite(self, connection: Any, work: Callable[[Snapshot], T]) -> T:
+        deadline = time.monotonic() + self.timeout_seconds
+        # A true return from the progress handler interrupts the running statement.
+        connection.set_progress_handler(lambda: time.monotonic() > deadline, PROGRESS_STEPS)
+        try:
+            snapshot = Snapshot(connection, self.engine.dialect)
+            snapshot.begin()  # one snapshot for every read of the request
+            return work(snapshot)
+        finally:
+            connection.set_progress_handler(None, 0)
+            connection.rollback()
+
+    def _checkout(self) -> Any:
+        try:  # the pool hands out the driver's own errors: wrap them as Connection would
+            return self.engine.raw_connection()
+        except self._dbapi_error as error:
+            raise DBAPIError.instance(None, None, error, self._dbapi_error) from error
+
+    def close(self) -> None:
+        if self._held is not None:
+            self._held.close()
+            self._held = None
 
     @property
     def _milliseconds(self) -> str:

@@ -11,12 +11,12 @@ from fastapi import APIRouter, Query, Request, Response
 from app import queries
 from app.errors import problem_responses
 from app.reads import ReaderDep
-from app.routes.params import FiltersDep, detail_url_prefix
+from app.routes.params import FiltersDep, StrictQueryRoute, detail_url_prefix
 from app.search import search as run_search
 from app.search.grammar import parse
 from app.search.results import SearchSort
 
-router = APIRouter(tags=["feeds"])
+router = APIRouter(tags=["feeds"], route_class=StrictQueryRoute)
 
 ATOM = "http://www.w3.org/2005/Atom"
 ATOM_TYPE = "application/atom+xml"

@@ -1,11 +1,12 @@
 """Query parameters shared by the list, search and (later) feed routes."""
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from datetime import date
-from typing import Annotated
+from functools import lru_cache
+from typing import Annotated, Any
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Query, Request, Response
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
@@ -76,32 +77,59 @@ def _query_names(dependant: Dependant) -> Iterator[str]:
         yield from _query_names(dependency)
 
 
-async def reject_unknown_parameters(request: Request) -> None:
-    """A query parameter the route does not take is a 422 naming it: a misspelt `limt=5` must not
-    be ignored quietly."""
-    route = request.scope.get("route")
-    if not isinstance(route, APIRoute):
-        return
-    accepted = set(_query_names(route.dependant))  # a handful: cheaper to walk than to cache
-    unknown = [name for name in dict.fromkeys(request.query_params) if name not in accepted]
-    if unknown:
+class StrictQueryRoute(APIRoute):
+    """A route that refuses the query parameters it does not take: a misspelt `limt=5` is a 422
+    naming it, never ignored quietly. A route class rather than a dependency: the names are
+    collected once, and a dependency costs every request FastAPI's dependency solving."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        accepted = frozenset(_query_names(self.dependant))
         allowed = ", ".join(sorted(accepted))
-        raise RequestValidationError(
-            [
-                {
-                    "type": "extra_forbidden",
-                    "loc": ("query", name),
-                    "msg": f"Unknown query parameter; this route takes: {allowed}",
-                    "input": request.query_params.get(name),
-                }
-                for name in unknown
-            ]
-        )
+
+        async def strict_handler(request: Request) -> Response:
+            unknown = [name for name in request.query_params if name not in accepted]
+            if unknown:
+                raise RequestValidationError(
+                    [
+                        {
+                            "type": "extra_forbidden",
+                            "loc": ("query", name),
+                            "msg": f"Unknown query parameter; this route takes: {allowed}",
+                            "input": request.query_params.get(name),
+                        }
+                        for name in dict.fromkeys(unknown)
+                    ]
+                )
+            return await handler(request)
+
+        return strict_handler
 
 
 def detail_url_prefix(request: Request) -> str:
-    """Absolute URL of a release's detail, less its key."""
-    return f"{request.base_url}v1/press-releases/"
+    """Absolute URL of a release's detail, less its key: `request.base_url` (the Host header, the
+    scheme as the proxy headers set it, the root path), built once per distinct origin."""
+    scope = request.scope
+    host = next((value for name, value in scope["headers"] if name == b"host"), None)
+    root_path = scope.get("app_root_path", scope.get("root_path", ""))
+    server = scope.get("server")
+    return _detail_url_prefix(scope["scheme"], host, server and tuple(server), root_path)
+
+
+@lru_cache(maxsize=256)
+def _detail_url_prefix(
+    scheme: str, host: bytes | None, server: tuple[str, int | None] | None, root_path: str
+) -> str:
+    scope = {
+        "type": "http",
+        "scheme": scheme,
+        "server": server,
+        "path": "/",
+        "root_path": root_path,
+        "query_string": b"",
+        "headers": [] if host is None else [(b"host", host)],
+    }
+    return f"{Request(scope).base_url}v1/press-releases/"
 
 
 def next_link(request: Request, next_cursor: str | None) -> dict[str, str]:

@@ -8,11 +8,20 @@ from app import queries
 from app.errors import NotFound, problem_responses
 from app.queries import DateSort
 from app.reads import ReaderDep
-from app.routes.params import CursorParam, FiltersDep, LimitParam, detail_url_prefix, next_link
+from app.routes.params import (
+    CursorParam,
+    FiltersDep,
+    LimitParam,
+    StrictQueryRoute,
+    detail_url_prefix,
+    next_link,
+)
 from app.routes.responses import json_response
 from app.schemas import PressReleaseDetail, PressReleasePage
 
-router = APIRouter(prefix="/v1/press-releases", tags=["press releases"])
+router = APIRouter(
+    prefix="/v1/press-releases", tags=["press releases"], route_class=StrictQueryRoute
+)
 
 
 @router.get("", response_model=PressReleasePage, responses=problem_responses(400, 422))

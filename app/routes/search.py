@@ -6,14 +6,21 @@ from fastapi import APIRouter, Query, Request, Response
 
 from app.errors import problem_responses
 from app.reads import ReaderDep
-from app.routes.params import CursorParam, FiltersDep, LimitParam, detail_url_prefix, next_link
+from app.routes.params import (
+    CursorParam,
+    FiltersDep,
+    LimitParam,
+    StrictQueryRoute,
+    detail_url_prefix,
+    next_link,
+)
 from app.routes.responses import json_response
 from app.schemas import SearchPage
 from app.search import search as run_search
 from app.search.grammar import parse
 from app.search.results import Facet, SearchSort
 
-router = APIRouter(tags=["search"])
+router = APIRouter(tags=["search"], route_class=StrictQueryRoute)
 
 QUERY_DESCRIPTION = """Words to find in titles and bodies. Every word must match; case and
 diacritics are ignored and English words are stemmed.
