@@ -145,6 +145,6 @@ async def render_problem(request: Request, error: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    # Any other exception is a bug: app.middleware.RequestContext logs it and answers a 500.
+    # Any other exception is a bug: app.middleware.HttpConventions logs it and answers a 500.
     for error_class in (AppError, RequestValidationError, StarletteHTTPException, DBAPIError):
         app.add_exception_handler(error_class, render_problem)

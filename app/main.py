@@ -7,14 +7,13 @@ from importlib.metadata import version
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.config import Settings
 from app.db import create_db_engine
 from app.errors import document_problems, install_error_handlers, problem_responses
-from app.middleware import Representation, RequestContext
+from app.middleware import HttpConventions
 from app.reads import Reader
 from app.routes import feeds, health, press_releases, search
 from app.schema_version import head_revision
@@ -58,15 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.head_revision = head_revision(settings.database_url)
     install_error_handlers(app)
     document_problems(app)
-    # Added innermost first: a request meets ProxyHeaders, RequestContext, CORS, Representation.
-    app.add_middleware(Representation)
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=settings.cors_origin_list,
-        allow_methods=["GET"],
-        expose_headers=["ETag", "Link", "X-Request-ID"],
-    )
-    app.add_middleware(RequestContext)
+    app.add_middleware(HttpConventions, cors_origins=settings.cors_origin_list)
     # The client address and scheme from X-Forwarded-For/-Proto, from trusted proxies only, so that
     # absolute URLs (Link, url, the feed's links) are right behind a reverse proxy.
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)

@@ -1,22 +1,25 @@
-"""The HTTP layer around the routes, as plain ASGI middleware (no per-request task or buffering
-beyond what each one needs).
+"""The HTTP conventions around every route, in one pure ASGI middleware (`HttpConventions`): one
+pass over the request headers and one over the response's, instead of a layer (and a `send`
+wrapper, and a header parse) for each concern; measured, the four middlewares it replaces took a
+sixth of a detail request's time.
 
-RequestContext   X-Request-ID (accepted or generated, echoed, logged), the security headers, the
-                 structured access log, and the last-resort 500 problem for an unexpected error
-Representation   for 200 JSON and Atom GETs: a strong ETag, Cache-Control, If-None-Match → 304,
-                 and gzip when the client accepts it and the body is over 1 KB
+- X-Request-ID, accepted or generated, echoed, logged; the security headers and the CSP
+- CORS, by Starlette's rules (its CORSMiddleware answers the preflights)
+- for 200 JSON and Atom GETs: a strong ETag, Cache-Control, If-None-Match → 304, and gzip when the
+  client accepts it and the body is over 1 KB
+- the structured access log, and the last-resort 500 problem for an unexpected error
 """
 
 import gzip
 import hashlib
 import logging
+import os
 import re
 import time
-import uuid
-from collections.abc import MutableMapping
-from typing import Any
+from collections.abc import Sequence
 
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import Headers
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -26,79 +29,25 @@ from app.logs import request_id
 access_log = logging.getLogger("pressroom.access")
 error_log = logging.getLogger("pressroom.errors")
 
-_VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
-SECURITY_HEADERS = {
-    "x-content-type-options": "nosniff",
-    "referrer-policy": "no-referrer",
-    "cross-origin-resource-policy": "cross-origin",
-    "x-frame-options": "DENY",
-}
+_VALID_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cross-origin-resource-policy", b"cross-origin"),
+    (b"x-frame-options", b"DENY"),
+]
 # A JSON or XML answer loads nothing and is framed by nobody. The documentation pages need their
 # own scripts and styles, inline ones included (Swagger UI and ReDoc start from an inline script).
-API_CSP = "default-src 'none'; frame-ancestors 'none'"
+API_CSP = b"default-src 'none'; frame-ancestors 'none'"
 DOCS_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; worker-src 'self' blob:; frame-ancestors 'none'"
+    b"default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    b"img-src 'self' data:; worker-src 'self' blob:; frame-ancestors 'none'"
 )
 
 
-class RequestContext:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        given = Headers(scope=scope).get("x-request-id", "")
-        current = given if _VALID_REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
-        token = request_id.set(current)
-        start = time.perf_counter()
-        status = 500
-        started = False
-
-        async def send_with_headers(message: Message) -> None:
-            nonlocal status, started
-            if message["type"] == "http.response.start":
-                status, started = message["status"], True
-                headers = MutableHeaders(scope=message)
-                headers["x-request-id"] = current
-                headers.update(SECURITY_HEADERS)
-                html = headers.get("content-type", "").startswith("text/html")
-                headers["content-security-policy"] = DOCS_CSP if html else API_CSP
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_headers)
-        except Exception:
-            error_log.exception("unhandled error on %s %s", scope["method"], scope["path"])
-            if started:  # too late for a problem document: the client sees a cut response
-                raise
-            detail = "The server failed to answer this request; the error has been logged."
-            response = problem_response(Request(scope), 500, detail)
-            await response(scope, receive, send_with_headers)
-        finally:
-            access_log.info(
-                "%s %s %s",
-                scope["method"],
-                scope["path"],
-                status,
-                extra={
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "query": scope["query_string"].decode("latin-1"),
-                    "status": status,
-                    "duration_ms": round((time.perf_counter() - start) * 1000, 3),
-                    "client": scope["client"][0] if scope.get("client") else None,
-                    "request_id": current,
-                },
-            )
-            request_id.reset(token)
-
-
 GZIP_MINIMUM = 1024
-CACHED_TYPES = ("application/json", "application/atom+xml")
-DEFAULT_CACHE_CONTROL = "public, max-age=60"
+CACHED_TYPES = (b"application/json", b"application/atom+xml")
+DEFAULT_CACHE_CONTROL = b"public, max-age=60"
 
 
 def _tags(header: str) -> set[str]:
@@ -124,55 +73,192 @@ def _accepts_gzip(header: str) -> bool:
     return False
 
 
-class Representation:
-    def __init__(self, app: ASGIApp) -> None:
+Header = tuple[bytes, bytes]
+
+
+def _get(headers: Sequence[Header], name: bytes) -> bytes | None:
+    return next((value for key, value in headers if key == name), None)
+
+
+def _without(headers: list[Header], *names: bytes) -> list[Header]:
+    return [(key, value) for key, value in headers if key not in names]
+
+
+def _vary(headers: list[Header], field: bytes) -> list[Header]:
+    """Vary with `field` added after what it already names (one header line)."""
+    existing = [value for key, value in headers if key == b"vary"]
+    return [*_without(headers, b"vary"), (b"vary", b", ".join([*existing, field]))]
+
+
+class HttpConventions:
+    def __init__(self, app: ASGIApp, *, cors_origins: list[str]) -> None:
         self.app = app
+        # Starlette's CORS rules, composed rather than stacked: its preflight answers, its notion
+        # of an allowed origin, the headers it adds to a simple response.
+        self.cors = CORSMiddleware(
+            app,
+            allow_origins=cors_origins,
+            allow_methods=["GET"],
+            expose_headers=["ETag", "Link", "X-Request-ID"],
+        )
+        self.cors_headers = [
+            (name.lower().encode("latin-1"), value.encode("latin-1"))
+            for name, value in self.cors.simple_headers.items()
+        ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_headers = Headers(scope=scope)
-        start: MutableMapping[str, Any] | None = None
-        chunks: list[bytes] = []
-
-        async def buffered(message: Message) -> None:
-            nonlocal start
-            if message["type"] == "http.response.start":
-                content_type = Headers(raw=message["headers"]).get("content-type", "")
-                if message["status"] == 200 and content_type.startswith(CACHED_TYPES):
-                    start = message  # hold it until the whole body is here
-                    return
-                await send(message)
-            elif start is None:
-                await send(message)
+        given = _get(scope["headers"], b"x-request-id")
+        if given is not None and _VALID_REQUEST_ID.fullmatch(given):
+            current = given.decode("latin-1")
+        else:
+            current = os.urandom(16).hex()
+        token = request_id.set(current)
+        start = time.perf_counter()
+        exchange = _Exchange(self, scope, send, current)
+        try:
+            if exchange.origin is not None and _is_preflight(scope):
+                exchange.simple = False
+                response = self.cors.preflight_response(request_headers=Headers(scope=scope))
+                await response(scope, receive, exchange.send)
             else:
-                chunks.append(message.get("body", b""))
-                if not message.get("more_body", False):
-                    await self._finish(start, b"".join(chunks), request_headers, send)
+                await self.app(scope, receive, exchange.send)
+        except Exception:
+            error_log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            if exchange.started:  # too late for a problem document: the client sees a cut response
+                raise
+            detail = "The server failed to answer this request; the error has been logged."
+            response = problem_response(Request(scope), 500, detail)
+            await response(scope, receive, exchange.send)
+        finally:
+            if access_log.isEnabledFor(logging.INFO):
+                _log(scope, exchange.status, start, current)
+            request_id.reset(token)
 
-        await self.app(scope, receive, buffered)
+    def cors_for(self, headers: list[Header], origin: bytes | None) -> list[Header]:
+        """What Starlette's CORSMiddleware adds to a simple response."""
+        if origin is None:
+            return _vary(headers, b"Origin")
+        headers = [*_without(headers, *(name for name, _ in self.cors_headers)), *self.cors_headers]
+        if not self.cors.allow_all_origins and self.cors.is_allowed_origin(
+            origin.decode("latin-1")
+        ):
+            headers = [*_without(headers, b"access-control-allow-origin")]
+            headers.append((b"access-control-allow-origin", origin))
+        return _vary(headers, b"Origin")
 
-    async def _finish(
-        self, start: MutableMapping[str, Any], body: bytes, request: Headers, send: Send
-    ) -> None:
-        headers = MutableHeaders(scope=start)
-        headers.add_vary_header("Accept-Encoding")
-        headers.setdefault("cache-control", DEFAULT_CACHE_CONTROL)
+
+def _is_preflight(scope: Scope) -> bool:
+    return scope["method"] == "OPTIONS" and (
+        _get(scope["headers"], b"access-control-request-method") is not None
+    )
+
+
+class _Exchange:
+    """One request's answer on its way out through HttpConventions."""
+
+    __slots__ = (
+        "cacheable",
+        "chunks",
+        "conventions",
+        "current",
+        "held",
+        "origin",
+        "request_headers",
+        "send_next",
+        "simple",
+        "started",
+        "status",
+    )
+
+    def __init__(self, conventions: HttpConventions, scope: Scope, send: Send, current: str):
+        self.conventions = conventions
+        self.request_headers: list[Header] = scope["headers"]
+        self.origin = _get(self.request_headers, b"origin")
+        self.send_next = send
+        self.current = current
+        self.cacheable = scope["method"] in ("GET", "HEAD")
+        self.held: Message | None = None  # a 200 JSON or Atom start, until its body is whole
+        self.chunks: list[bytes] = []
+        self.simple = True  # whether the CORS headers of a simple response are due
+        self.status = 500
+        self.started = False
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", ()))
+            content_type = _get(headers, b"content-type") or b""
+            if (
+                self.cacheable
+                and message["status"] == 200
+                and content_type.startswith(CACHED_TYPES)
+            ):
+                message["headers"] = headers
+                self.held = message
+                return
+            await self._start(message, headers)
+        elif self.held is None:
+            await self.send_next(message)
+        else:
+            self.chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                await self._represent(self.held, b"".join(self.chunks))
+
+    async def _start(self, message: Message, headers: list[Header]) -> None:
+        if self.simple:
+            headers = self.conventions.cors_for(headers, self.origin)
+        content_type = _get(headers, b"content-type") or b""
+        csp = DOCS_CSP if content_type.startswith(b"text/html") else API_CSP
+        headers += [
+            (b"x-request-id", self.current.encode("latin-1")),
+            *SECURITY_HEADERS,
+            (b"content-security-policy", csp),
+        ]
+        message["headers"] = headers
+        self.status, self.started = message["status"], True
+        await self.send_next(message)
+
+    async def _represent(self, start: Message, body: bytes) -> None:
+        """ETag, Cache-Control, If-None-Match and gzip for a whole 200 JSON or Atom body."""
+        headers: list[Header] = _vary(start["headers"], b"Accept-Encoding")
+        if _get(headers, b"cache-control") is None:
+            headers.append((b"cache-control", DEFAULT_CACHE_CONTROL))
         digest = hashlib.blake2b(body, digest_size=16).hexdigest()
-        compress = len(body) >= GZIP_MINIMUM and _accepts_gzip(request.get("accept-encoding", ""))
-        headers["etag"] = f'"{digest}-gzip"' if compress else f'"{digest}"'
-        wanted = request.get("if-none-match")
-        if wanted is not None and (f'"{digest}"' in _tags(wanted) or "*" in _tags(wanted)):
-            del headers["content-length"]
-            del headers["content-type"]
-            start["status"] = 304
-            await send(start)
-            await send({"type": "http.response.body", "body": b""})
-            return
+        accepted = (_get(self.request_headers, b"accept-encoding") or b"").decode("latin-1")
+        compress = len(body) >= GZIP_MINIMUM and _accepts_gzip(accepted)
+        etag = f'"{digest}-gzip"' if compress else f'"{digest}"'
+        headers = [*_without(headers, b"etag"), (b"etag", etag.encode())]
+        wanted = _get(self.request_headers, b"if-none-match")
+        if wanted is not None:
+            tags = _tags(wanted.decode("latin-1"))
+            if f'"{digest}"' in tags or "*" in tags:
+                start["status"] = 304
+                await self._start(start, _without(headers, b"content-length", b"content-type"))
+                await self.send_next({"type": "http.response.body", "body": b""})
+                return
         if compress:
             body = gzip.compress(body, compresslevel=6, mtime=0)
-            headers["content-encoding"] = "gzip"
-        headers["content-length"] = str(len(body))
-        await send(start)
-        await send({"type": "http.response.body", "body": body})
+            headers = [*_without(headers, b"content-encoding"), (b"content-encoding", b"gzip")]
+        headers = [*_without(headers, b"content-length"), (b"content-length", b"%d" % len(body))]
+        await self._start(start, headers)
+        await self.send_next({"type": "http.response.body", "body": body})
+
+
+def _log(scope: Scope, status: int, start: float, current: str) -> None:
+    access_log.info(
+        "%s %s %s",
+        scope["method"],
+        scope["path"],
+        status,
+        extra={
+            "method": scope["method"],
+            "path": scope["path"],
+            "query": scope["query_string"].decode("latin-1"),
+            "status": status,
+            "duration_ms": round((time.perf_counter() - start) * 1000, 3),
+            "client": scope["client"][0] if scope.get("client") else None,
+            "request_id": current,
+        },
+    )
