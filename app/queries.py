@@ -131,7 +131,7 @@ def list_releases(
     rows = snapshot.rows(page, params)
     # A first page that is not full holds every matching release: no need to count them again.
     partial = cursor is None and len(rows) <= limit
-    total = len(rows) if partial else snapshot.scalar(count, params)
+    total = len(rows) if partial else snapshot.count(count, params)
     next_cursor = None
     if len(rows) > limit:
         rows.pop()

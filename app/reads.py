@@ -21,9 +21,9 @@ import asyncio
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Request
 from sqlalchemy import Dialect, Engine, Executable, bindparam, func, select, true
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -114,12 +114,15 @@ class Statement:
 class Snapshot:
     """One request's consistent view of the database: run statements, get plain dict rows."""
 
-    __slots__ = ("_cursor", "_dbapi_error", "_dialect")
+    __slots__ = ("_cursor", "_dbapi_error", "_dialect", "_totals")
 
-    def __init__(self, dbapi_connection: Any, dialect: Dialect) -> None:
+    def __init__(
+        self, dbapi_connection: Any, dialect: Dialect, totals: "Totals | None" = None
+    ) -> None:
         self._cursor = dbapi_connection.cursor()
         self._dialect = dialect
         self._dbapi_error = dialect.loaded_dbapi.Error
+        self._totals = totals
 
     @property
     def dialect_name(self) -> str:
@@ -155,6 +158,21 @@ class Snapshot:
         found = self._fetchall()
         return found[0][0] if found else None
 
+    def count(self, statement: Statement, params: Mapping[str, Any]) -> int:
+        """`scalar` for an exact count, remembered (on SQLite) until the database changes. The
+        version is read inside the request's transaction (it starts the snapshot if nothing has),
+        so it is the version of the snapshot the count would be taken from."""
+        totals = self._totals
+        if totals is None:
+            total: int = self.scalar(statement, params)
+            return total
+        self._cursor.execute("PRAGMA data_version")
+        key = (statement, *((name, _hashable(value)) for name, value in sorted(params.items())))
+        found = totals.get(self._cursor.fetchone()[0], key)
+        if found is None:
+            found = totals.put(key, self.scalar(statement, params))
+        return found
+
     def begin(self) -> None:
         """Start the transaction now (SQLite's sqlite3 module otherwise leaves reads outside one,
         each statement its own snapshot)."""
@@ -169,6 +187,34 @@ class Snapshot:
         except self._dbapi_error as error:
             raise DBAPIError.instance(None, None, error, self._dbapi_error) from error
         return result
+
+
+def _hashable(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+class Totals:
+    """Exact counts, valid for one version of the database. SQLite's `PRAGMA data_version` changes
+    on a connection whenever another connection has committed since: the remembered counts are
+    then dropped. Counting the whole archive reads every entry of an index (0.34 ms at 100,000
+    releases): without this, the list's `total` costs ten times its page."""
+
+    LIMIT = 4096  # remembered counts, at most: about 1 MB
+
+    def __init__(self) -> None:
+        self.version: int | None = None
+        self.counts: dict[Any, int] = {}
+
+    def get(self, version: int, key: Any) -> int | None:
+        if version != self.version:
+            self.version, self.counts = version, {}
+        return self.counts.get(key)
+
+    def put(self, key: Any, total: int) -> int:
+        if len(self.counts) >= self.LIMIT:
+            self.counts.clear()
+        self.counts[key] = total
+        return total
 
 
 class Reader:
@@ -186,6 +232,7 @@ class Reader:
         self.inline = engine.dialect.name == "sqlite"
         self._dbapi_error = engine.dialect.loaded_dbapi.Error
         self._held: Any = None  # SQLite: the pooled connection this worker keeps
+        self._totals = Totals()  # SQLite: counts remembered on that connection
         # One slot per pooled connection: a request waits here, asynchronously, rather than in a
         # blocking pool checkout (under 64 clients that froze a server until the pool timed out).
         self._slots = asyncio.Semaphore(pool_size)
@@ -216,7 +263,7 @@ class Reader:
         # A true return from the progress handler interrupts the running statement.
         connection.set_progress_handler(lambda: time.monotonic() > deadline, PROGRESS_STEPS)
         try:
-            snapshot = Snapshot(connection, self.engine.dialect)
+            snapshot = Snapshot(connection, self.engine.dialect, self._totals)
             snapshot.begin()  # one snapshot for every read of the request
             return work(snapshot)
         finally:
@@ -233,18 +280,19 @@ class Reader:
         if self._held is not None:
             self._held.close()
             self._held = None
+            self._totals = Totals()  # data_version is counted per connection
 
     @property
     def _milliseconds(self) -> str:
         return str(max(1, round(self.timeout_seconds * 1000)))
 
 
-async def get_reader(request: Request) -> Reader:
+async def read(request: Request, work: Callable[[Snapshot], T]) -> T:
+    """`work` run by the app's Reader. A plain function rather than a FastAPI dependency: solving
+    one costs every request more than a whole SQLite read (4% of a detail request, profiled)."""
     reader: Reader = request.app.state.reader
-    return reader
+    return await reader.read(work)
 
-
-ReaderDep = Annotated[Reader, Depends(get_reader)]
 
 _STATEMENT_TIMEOUT = Statement(
     select(func.set_config("statement_timeout", bindparam("milliseconds"), true()))

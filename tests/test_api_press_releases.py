@@ -123,6 +123,19 @@ def test_a_release_inserted_between_pages_neither_repeats_nor_skips_a_row(
     assert ids(first) + [i for page in rest for i in page] == [5, 4, 7, 3, 2, 1]
 
 
+def test_totals_follow_every_ingest(client: TestClient, load: Ingest) -> None:
+    # The API remembers counts until the database changes (app/reads.py, Totals): each ingest
+    # below must show at once, on the same server, in every count it touches.
+    urls = ("/v1/press-releases?limit=1", "/v1/press-releases?limit=1&to=2025-02-01")
+    load(ARCHIVE)
+    assert [client.get(url).json()["total"] for url in urls] == [5, 3]
+    assert [client.get(url).json()["total"] for url in urls] == [5, 3]  # remembered: the same
+    load({"r6": seed_text("2025-01-15", "Sixth", "Six.")})
+    assert [client.get(url).json()["total"] for url in urls] == [6, 4]
+    load({"r7": seed_text("2025-05-01", "Seventh", "Seven.")})
+    assert [client.get(url).json()["total"] for url in urls] == [7, 4]
+
+
 @pytest.mark.parametrize(
     ("query", "expected"),
     [

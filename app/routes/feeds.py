@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from app import queries
 from app.errors import problem_responses
-from app.reads import ReaderDep
+from app.reads import read
 from app.routes.params import FiltersDep, StrictQueryRoute, detail_url_prefix
 from app.search import search as run_search
 from app.search.grammar import parse
@@ -80,7 +80,6 @@ def render(request: Request, q: str | None, rows: list[dict[str, Any]]) -> bytes
 async def feed(
     *,
     request: Request,
-    reader: ReaderDep,
     filters: FiltersDep,
     q: Annotated[
         str | None,
@@ -94,16 +93,18 @@ async def feed(
     """The 50 newest releases as an Atom feed, optionally narrowed by a search and by the list's
     filters. Each entry links to the release's JSON detail and summarises it with its lead."""
     if q is None:
-        page = await reader.read(
-            lambda snapshot: queries.list_releases(snapshot, limit=FEED_SIZE, filters=filters)
+        page = await read(
+            request,
+            lambda snapshot: queries.list_releases(snapshot, limit=FEED_SIZE, filters=filters),
         )
         rows = page.rows
     else:
         query = parse(q)
-        results = await reader.read(
+        results = await read(
+            request,
             lambda snapshot: run_search(
                 snapshot, query=query, limit=FEED_SIZE, sort=SearchSort.NEWEST, filters=filters
-            )
+            ),
         )
         rows = [hit.row for hit in results.hits]
     return Response(render(request, q, rows), media_type=ATOM_TYPE)

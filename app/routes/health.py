@@ -3,7 +3,7 @@
 from fastapi import APIRouter, Request, Response
 
 from app.errors import ServiceUnavailable, problem_responses
-from app.reads import ReaderDep
+from app.reads import read
 from app.routes.responses import json_response
 from app.schema_version import served_revision
 from app.schemas import Health, Readiness
@@ -21,10 +21,10 @@ async def healthz() -> Response:
 
 
 @router.get("/readyz", response_model=Readiness, responses=problem_responses(503))
-async def readyz(request: Request, reader: ReaderDep) -> Response:
+async def readyz(request: Request) -> Response:
     """The database answers and is migrated to the revision this code expects."""
     expected: str | None = request.app.state.head_revision
-    revision = await reader.read(served_revision)
+    revision = await read(request, served_revision)
     if revision is None or revision != expected:
         raise ServiceUnavailable(
             f"The database is at schema revision {revision or 'none'}, not {expected}: "

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Path, Request, Response
 from app import queries
 from app.errors import NotFound, problem_responses
 from app.queries import DateSort
-from app.reads import ReaderDep
+from app.reads import read
 from app.routes.params import (
     CursorParam,
     FiltersDep,
@@ -28,7 +28,6 @@ router = APIRouter(
 async def list_press_releases(
     *,
     request: Request,
-    reader: ReaderDep,
     filters: FiltersDep,
     limit: LimitParam = 20,
     cursor: CursorParam = None,
@@ -39,10 +38,11 @@ async def list_press_releases(
     `total` counts every release that matches the filters. When there is a next page,
     `next_cursor` holds its cursor and the `Link` header its URL (`rel="next"`).
     """
-    page = await reader.read(
+    page = await read(
+        request,
         lambda snapshot: queries.list_releases(
             snapshot, limit=limit, sort=sort, filters=filters, cursor=cursor
-        )
+        ),
     )
     prefix = detail_url_prefix(request)
     for row in page.rows:
@@ -57,7 +57,6 @@ async def list_press_releases(
 async def get_press_release(
     *,
     request: Request,
-    reader: ReaderDep,
     key: Annotated[
         str,
         Path(
@@ -68,7 +67,7 @@ async def get_press_release(
     ],
 ) -> Response:
     """One release, whole: its body, its paragraphs and its timestamps."""
-    release = await reader.read(lambda snapshot: queries.get_release(snapshot, key=key))
+    release = await read(request, lambda snapshot: queries.get_release(snapshot, key=key))
     if release is None:
         raise NotFound(f"No press release has the id or slug {key!r}.")
     release["url"] = f"{detail_url_prefix(request)}{release['id']}"

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from app.errors import problem_responses
-from app.reads import ReaderDep
+from app.reads import read
 from app.routes.params import (
     CursorParam,
     FiltersDep,
@@ -48,7 +48,6 @@ FACETS_DESCRIPTION = (
 async def search(
     *,
     request: Request,
-    reader: ReaderDep,
     q: Annotated[
         str,
         Query(min_length=1, max_length=512, description=QUERY_DESCRIPTION, examples=["Almaty"]),
@@ -74,7 +73,8 @@ async def search(
     """
     query = parse(q)
     wanted = [Facet(name) for name in dict.fromkeys(facets.split(","))] if facets else ()
-    results = await reader.read(
+    results = await read(
+        request,
         lambda snapshot: run_search(
             snapshot,
             query=query,
@@ -83,7 +83,7 @@ async def search(
             filters=filters,
             cursor=cursor,
             facets=wanted,
-        )
+        ),
     )
     prefix = detail_url_prefix(request)
     items = []

@@ -170,7 +170,7 @@ def search(
     params = request.params
     ranked = snapshot.rows(_page(filters.shape, sort, cursor is not None), params)
     partial = cursor is None and len(ranked) <= limit
-    total = len(ranked) if partial else snapshot.scalar(_count(filters.shape), params)
+    total = len(ranked) if partial else snapshot.count(_count(filters.shape), params)
 
     ranked, next_cursor = request.cut(ranked, limit)
     ids = [row["id"] for row in ranked]

@@ -175,9 +175,9 @@ def search(
         ranked = snapshot.rows(page, params)
         # A first page that is not full holds the whole match set: no need to count it again.
         partial = cursor is None and len(ranked) <= limit
-        total = len(ranked) if partial else snapshot.scalar(count, params)
+        total = len(ranked) if partial else snapshot.count(count, params)
     else:
-        total = snapshot.scalar(count, params)
+        total = snapshot.count(count, params)
         walk = _walk_dates(total, limit, snapshot)
         page = _page(filters.shape, sort, cursor is not None, walk)
         ranked = snapshot.rows(page, params)
