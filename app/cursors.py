@@ -6,8 +6,9 @@ import base64
 import binascii
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from app.errors import BadRequest
@@ -15,7 +16,8 @@ from app.errors import BadRequest
 _VERSION = 1
 
 
-def fingerprint(*parts: Any) -> str:
+@lru_cache(maxsize=1024)  # a page and the next ask for the same one: hash it once
+def fingerprint(*parts: Hashable) -> str:
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:12]
 
 

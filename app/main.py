@@ -61,9 +61,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The client address and scheme from X-Forwarded-For/-Proto, from trusted proxies only, so that
     # absolute URLs (Link, url, the feed's links) are right behind a reverse proxy.
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
+    documentation = list(app.router.routes)  # FastAPIOffline's: /openapi.json, /docs, /redoc…
     for module in (press_releases, search, feeds):
         app.include_router(module.router, responses=problem_responses(500, 503))
     app.include_router(health.router, responses=problem_responses(500))
+    # The API's routes first: a request for data would otherwise be matched against every route of
+    # the documentation first (5% of a detail request, measured).
+    api = [route for route in app.router.routes if route not in documentation]
+    app.router.routes[:] = [*api, *documentation]
     return app
 
 

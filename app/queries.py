@@ -28,9 +28,8 @@ SUMMARY_COLUMNS = (
     c.language,
     c.lead,
     c.word_count,
-    c.updated_at,  # not in the summary's JSON; the feed's entries need it
 )
-DETAIL_COLUMNS = (*SUMMARY_COLUMNS, c.body, c.content_hash, c.ingested_at)
+DETAIL_COLUMNS = (*SUMMARY_COLUMNS, c.body, c.content_hash, c.ingested_at, c.updated_at)
 
 
 class DateSort(StrEnum):
@@ -141,6 +140,19 @@ def list_releases(
 
 _BY_ID = Statement(select(*DETAIL_COLUMNS).where(c.id == bindparam("key")))
 _BY_SLUG = Statement(select(*DETAIL_COLUMNS).where(c.slug == bindparam("key")))
+
+
+_UPDATED_AT = Statement(
+    select(c.id, c.updated_at).where(c.id.in_(bindparam("ids", expanding=True)))
+)
+
+
+def updated_at(snapshot: Snapshot, ids: Sequence[int]) -> dict[int, Any]:
+    """When each of these releases last changed. Only the feed shows it: lists and searches leave
+    it out of their rows (turning SQLite's text into a datetime costs 6% of a list page)."""
+    if not ids:
+        return {}
+    return {row["id"]: row["updated_at"] for row in snapshot.rows(_UPDATED_AT, {"ids": list(ids)})}
 
 
 def get_release(snapshot: Snapshot, *, key: str) -> dict[str, Any] | None:

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 from bench.ratios import endpoints
-from bench.server import running_server
+from bench.server import running_server, warm
 
 LINE = re.compile(r":\d+\)$")  # a frame's line number: functions are counted whole
 # Frames in which a sampled thread is waiting, not working.
@@ -59,6 +59,7 @@ def main() -> int:
         running_server(db) as (host, port, pid),
         tempfile.NamedTemporaryFile("w", suffix=".lua") as script,
     ):
+        warm(db)
         script.write(f"request = function()\n  {request}\nend\n")
         script.flush()
         duration = f"-d{args.seconds + 4}s"

@@ -11,6 +11,16 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
+def warm(db: Path) -> None:
+    """Read the database file through once, so that it sits in the OS page cache as on a server
+    that serves it. On these machines the page cache of an idle file decays within minutes
+    (measured: 15% of a 390 MB file in 30 s, with 23 GB free), and a detail by random id then
+    waits on the disk for one lookup in ten."""
+    with db.open("rb") as file:
+        while file.read(1 << 20):
+            pass
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

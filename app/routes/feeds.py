@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from app import queries
 from app.errors import problem_responses
-from app.reads import read
+from app.reads import Snapshot, read
 from app.routes.params import FiltersDep, StrictQueryRoute, detail_url_prefix
 from app.search import search as run_search
 from app.search.grammar import parse
@@ -92,19 +92,18 @@ async def feed(
 ) -> Response:
     """The 50 newest releases as an Atom feed, optionally narrowed by a search and by the list's
     filters. Each entry links to the release's JSON detail and summarises it with its lead."""
-    if q is None:
-        page = await read(
-            request,
-            lambda snapshot: queries.list_releases(snapshot, limit=FEED_SIZE, filters=filters),
-        )
-        rows = page.rows
-    else:
-        query = parse(q)
-        results = await read(
-            request,
-            lambda snapshot: run_search(
+    query = parse(q) if q is not None else None
+
+    def newest(snapshot: Snapshot) -> list[dict[str, Any]]:
+        if query is None:
+            rows = queries.list_releases(snapshot, limit=FEED_SIZE, filters=filters).rows
+        else:
+            results = run_search(
                 snapshot, query=query, limit=FEED_SIZE, sort=SearchSort.NEWEST, filters=filters
-            ),
-        )
-        rows = [hit.row for hit in results.hits]
+            )
+            rows = [hit.row for hit in results.hits]
+        changed = queries.updated_at(snapshot, [row["id"] for row in rows])
+        return [row | {"updated_at": changed[row["id"]]} for row in rows]
+
+    rows = await read(request, newest)
     return Response(render(request, q, rows), media_type=ATOM_TYPE)
