@@ -21,7 +21,7 @@ help:
 	@echo "make install   create $(VENV)/ from uv.lock"
 	@echo "make run       install, migrate, ingest seeds/, serve on HOST:PORT (default 127.0.0.1:8000)"
 	@echo "make test      install, then ruff, mypy and pytest"
-	@echo "make bench     the throughput harness against a bare FastAPI app (bench/RESULTS.md)"
+	@echo "make bench     every benchmark in bench/, written into bench/RESULTS.md (about 30 min)"
 	@echo "make format    apply ruff's fixes and formatting"
 
 # uv itself is bootstrapped with pip into the project's venv, pinned; `uv sync` then installs exactly
@@ -59,21 +59,32 @@ pytest: install browser
 
 test: lint typecheck pytest
 
-# The throughput harness (issue 7): the synthetic archives, generated and ingested once and reused,
-# then Pressroom against a bare FastAPI app with wrk, written into bench/RESULTS.md.
-BENCH_SIZES ?= 10000 100000
+# Every benchmark in bench/, each writing its figures into bench/RESULTS.md: the synthetic archives
+# (generated and ingested once, then reused from bench/out/), Pressroom against a bare FastAPI app
+# with wrk at each size, search latency, ingestion speed, a 64-client load and, when a PostgreSQL
+# server answers at BENCH_POSTGRES, the two engines side by side. About 30 minutes with 1,000,000.
+BENCH_SIZES ?= 10000 100000 1000000
+BENCH_POSTGRES ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 bench: install
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq \
 	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } \
 	  || { echo "make bench needs wrk: apt-get install wrk"; exit 1; }
 	@for n in $(BENCH_SIZES); do \
-	  [ -f bench/out/archive-$$n.jsonl ] || $(VENV)/bin/python -m bench.generate --count $$n; \
-	  [ -f bench/out/bench-$$n.db ] || { \
-	    DATABASE_URL=sqlite:///bench/out/bench-$$n.db $(VENV)/bin/pressroom migrate \
-	    && DATABASE_URL=sqlite:///bench/out/bench-$$n.db $(VENV)/bin/pressroom ingest \
-	       bench/out/archive-$$n.jsonl; }; \
+	  [ -f bench/out/archive-$$n.jsonl ] || $(VENV)/bin/python -m bench.generate --count $$n || exit 1; \
+	  [ -f bench/out/bench-$$n.db ] || { rm -f bench/out/loading.db*; \
+	    DATABASE_URL=sqlite:///bench/out/loading.db $(VENV)/bin/pressroom migrate \
+	    && DATABASE_URL=sqlite:///bench/out/loading.db $(VENV)/bin/pressroom ingest \
+	       bench/out/archive-$$n.jsonl \
+	    && mv bench/out/loading.db bench/out/bench-$$n.db; } || exit 1; \
 	done
 	$(VENV)/bin/python -m bench.ratios --sizes $(BENCH_SIZES)
+	$(VENV)/bin/python -m bench.search_latency --db bench/out/bench-100000.db
+	$(VENV)/bin/python -m bench.ingest_speed --archive bench/out/archive-100000.jsonl
+	$(VENV)/bin/python -m bench.load --db bench/out/bench-100000.db
+	@if $(VENV)/bin/python -c "import sys, psycopg; psycopg.connect(sys.argv[1]).close()" \
+	    "$$(echo '$(BENCH_POSTGRES)' | sed 's/+psycopg//')" 2>/dev/null; then \
+	  $(VENV)/bin/python -m bench.engines --postgres '$(BENCH_POSTGRES)'; \
+	else echo "bench.engines skipped: no PostgreSQL answers at $(BENCH_POSTGRES)"; fi
 
 format: install
 	$(VENV)/bin/ruff check --fix .

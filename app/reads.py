@@ -4,17 +4,17 @@ than the table models).
 
 Why not SQLAlchemy's `Connection.execute`: on the bench archive a detail read costs 9 µs through
 the sqlite3 module and 64 µs through a pooled `Connection` (its begin event, execution context and
-result machinery), when the whole budget of a detail request is about 70 µs over a bare FastAPI
-route (bench/RESULTS.md, issue 7). SQLAlchemy still writes every statement (Core, one source of SQL
+result machinery), when a detail request may cost about 60 µs more than a bare FastAPI route
+(bench/RESULTS.md, issue 7). SQLAlchemy still writes every statement (Core, one source of SQL
 for both engines) and converts every value (its own bind and result processors, so a row reads the
 same as through `Connection`); only the execution machinery is skipped.
 
 Why SQLite runs on the event loop: its queries are CPU work in this process, microseconds for a
 page. A hop to the thread pool costs more than the query, and under load the worker thread then
 waits for the event loop to hand back the GIL at every call into the sqlite3 module (up to the
-switch interval, 5 ms): 16 clients got 1,000 detail answers/s through threads, against 4,000+
-inline. PostgreSQL's queries wait on a socket, so they run in the thread pool, at most one per
-pooled connection.
+switch interval, 5 ms): 16 clients got 1,460 detail answers/s through threads and 3,505 inline,
+everything else unchanged. PostgreSQL's queries wait on a socket, so they run in the thread pool,
+at most one per pooled connection.
 """
 
 import asyncio

@@ -27,6 +27,7 @@ from app.schema_version import upgrade
 from app.search import search
 from app.search.grammar import parse
 from bench.ingest_speed import run
+from bench.results import Report
 from bench.search_latency import QUERIES
 
 
@@ -62,22 +63,27 @@ def main() -> int:
         with server.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
-    print(f"{args.archive} ({args.archive.stat().st_size / 1e6:.0f} MB)\n")
-    print("| engine | ingest wall s | releases/s | peak RSS MB |")
-    print("|---|---|---|---|")
+    out = Report("engines")
+    out(f"{args.archive} ({args.archive.stat().st_size / 1e6:.0f} MB)")
+    out()
+    out("| engine | ingest wall s | releases/s | peak RSS MB |")
+    out("|---|---|---|---|")
     lines = sum(1 for _ in args.archive.open("rb"))
     for engine_name, (wall, peak) in loads.items():
-        print(f"| {engine_name} | {wall:.1f} | {lines / wall:,.0f} | {peak:.0f} |")
-    print(f"\nSearch, in-process, {args.rounds} rounds, p50 (p95) ms\n")
-    print("| query | q | sqlite total | sqlite | postgresql total | postgresql |")
-    print("|---|---|---|---|---|---|")
+        out(f"| {engine_name} | {wall:.1f} | {lines / wall:,.0f} | {peak:.0f} |")
+    out()
+    out(f"Search, in-process, {args.rounds} rounds, p50 (p95) ms")
+    out()
+    out("| query | q | sqlite total | sqlite | postgresql total | postgresql |")
+    out("|---|---|---|---|---|---|")
     for query_name, q in QUERIES.items():
         cells = []
         for engine_name in urls:
             total, samples = latencies[(query_name, engine_name)]
             p95 = statistics.quantiles(samples, n=20)[-1]
             cells.append(f"{total} | {statistics.median(samples):.1f} ({p95:.1f})")
-        print(f"| {query_name} | `{q}` | {' | '.join(cells)} |")
+        out(f"| {query_name} | `{q}` | {' | '.join(cells)} |")
+    out.write()
     return 0
 
 

@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 from app.schema_version import upgrade
+from bench.results import Report
 
 FLOOR = r"""
 import hashlib, json, sqlite3, sys
@@ -95,17 +96,20 @@ def main() -> int:
 
     floor = statistics.median(t for t, _ in results["floor"])
     ours = statistics.median(t for t, _ in results["pressroom"])
-    print(f"{lines} releases from {args.archive} ({args.archive.stat().st_size / 1e6:.0f} MB)")
-    print(f"{args.rounds} rounds, alternating; median wall time, highest peak RSS\n")
-    print("| load | wall s | releases/s | peak RSS MB | ratio to floor |")
-    print("|---|---|---|---|---|")
+    out = Report("ingest-speed")
+    out(f"{lines} releases from {args.archive} ({args.archive.stat().st_size / 1e6:.0f} MB)")
+    out(f"{args.rounds} rounds, alternating; median wall time, highest peak RSS")
+    out()
+    out("| load | wall s | releases/s | peak RSS MB | ratio to floor |")
+    out("|---|---|---|---|---|")
     for kind, wall in (
         ("floor (sqlite3 executemany + FTS rebuild)", floor),
         ("pressroom ingest", ours),
     ):
         key = "floor" if kind.startswith("floor") else "pressroom"
         peak = max(m for _, m in results[key])
-        print(f"| {kind} | {wall:.1f} | {lines / wall:,.0f} | {peak:.0f} | {wall / floor:.2f} |")
+        out(f"| {kind} | {wall:.1f} | {lines / wall:,.0f} | {peak:.0f} | {wall / floor:.2f} |")
+    out.write()
     return 0
 
 

@@ -16,6 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench.results import Report
 from bench.server import running_server
 
 LUA = """
@@ -80,15 +81,21 @@ def main() -> int:
             output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
         rss = Path(f"/proc/{pid}/status").read_text()
 
-    print(output)
+    out = Report("load")
+    out("```")
+    for line in output.strip().splitlines():
+        out(line)
+    out("```")
+    out()
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     sockets = re.search(r"Socket errors: (.*)", output)
-    print(f"{releases} releases, {args.workers} worker(s), {len(paths)} paths in the mix")
-    print(
+    out(f"{releases} releases, {args.workers} worker(s), {len(paths)} paths in the mix")
+    out(
         f"non-2xx: {errors.group(1) if errors else 0}; socket errors: "
         f"{sockets.group(1) if sockets else 'none'}"
     )
-    print("server (supervisor) " + " ".join(re.findall(r"VmHWM:\s+\d+ kB", rss)))
+    out("server (supervisor) " + " ".join(re.findall(r"VmHWM:\s+\d+ kB", rss)))
+    out.write()
     return 0
 
 

@@ -10,23 +10,18 @@ between the `ratios` markers, with the machine, the versions and the command.
 """
 
 import argparse
-import os
-import platform
 import re
 import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
-from importlib.metadata import version
 from pathlib import Path
 
+from bench.results import Report
 from bench.server import free_port, running_server, serving, warm
 
 GOALS = {"detail": 0.5, "list": 0.4, "deep list": 0.35, "rare search": 0.3, "phrase search": 0.2}
-RESULTS = Path("bench/RESULTS.md")
-BEGIN, END = "<!-- ratios:begin -->", "<!-- ratios:end -->"
 
 
 def endpoints(releases: int) -> dict[str, str]:
@@ -109,15 +104,22 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=16)
     args = parser.parse_args()
 
-    lines = []
+    out = Report("ratios")
+    out(
+        f"wrk -t2 -c{args.connections} -d{args.seconds}s per endpoint and server, the bare app "
+        "just before Pressroom; the archive read into the page cache before each Pressroom run."
+    )
+    growth: dict[str, list[str]] = {name: [] for name in GOALS}
     for size in args.sizes:
         db = Path(f"bench/out/bench-{size}.db")
-        lines += [
-            f"\n**{size:,} releases** ({db})\n",
+        out()
+        out(f"**{size:,} releases** ({db})")
+        out()
+        out(
             "| endpoint | bare req/s | pressroom req/s | ratio | goal | p50 | p99 | non-2xx "
-            "| socket errors |",
-            "|---|---|---|---|---|---|---|---|---|",
-        ]
+            "| socket errors |"
+        )
+        out("|---|---|---|---|---|---|---|---|---|")
         with bare_server() as (bare_host, bare_port), running_server(db) as (host, port, pid):
             for name, body in endpoints(size).items():
                 bare = drive(
@@ -130,33 +132,23 @@ def main() -> int:
                 ours = drive(f"http://{host}:{port}", body, args.seconds, args.connections)
                 ratio = float(ours["rps"]) / float(bare["rps"])
                 verdict = "met" if ratio >= GOALS[name] else "short"
-                lines.append(
+                out(
                     f"| {name} | {float(bare['rps']):,.0f} | {float(ours['rps']):,.0f} | "
                     f"{ratio:.2f} | {GOALS[name]} ({verdict}) | {ours['p50']} | {ours['p99']} | "
                     f"{ours['non2xx']} | {ours['sockets']} |"
                 )
-            lines.append(
-                f"\nServer memory after the run: {rss_mb(pid):.0f} MB resident (1 worker)."
-            )
-    header = [
-        BEGIN,
-        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, "
-        f"{os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"FastAPI {version('fastapi')}, "
-        f"uvicorn {version('uvicorn')}, SQLAlchemy {version('sqlalchemy')}; wrk -t2 "
-        f"-c{args.connections} -d{args.seconds}s per endpoint and server.",
-        "",
-        f"`python -m bench.ratios --sizes {' '.join(map(str, args.sizes))} "
-        f"--seconds {args.seconds}`",
-    ]
-    section = "\n".join([*header, *lines, END])
-    print(section)
-    text = RESULTS.read_text()
-    if BEGIN in text:
-        text = text[: text.index(BEGIN)] + section + text[text.index(END) + len(END) :]
-    else:
-        text += "\n## Throughput against a bare FastAPI app (issue 7)\n\n" + section + "\n"
-    RESULTS.write_text(text)
+                growth[name].append(f"{float(ours['rps']):,.0f} ({ratio:.2f})")
+            memory = rss_mb(pid)
+        out()
+        out(f"Server memory after the run: {memory:.0f} MB resident (1 worker).")
+    out()
+    out("**Growth**: Pressroom req/s (ratio to the bare app) by archive size")
+    out()
+    out("| endpoint | " + " | ".join(f"{size:,}" for size in args.sizes) + " |")
+    out("|---|" + "---|" * len(args.sizes))
+    for name, cells in growth.items():
+        out(f"| {name} | " + " | ".join(cells) + " |")
+    out.write()
     return 0
 
 

@@ -26,6 +26,7 @@ from app.reads import Reader
 from app.search.grammar import parse
 from app.search.results import Facet, SearchSort
 from app.search.sqlite import compile_fts5, search
+from bench.results import Report
 from bench.server import running_server
 
 QUERIES = {
@@ -129,13 +130,15 @@ def main() -> int:
         ).fetchone()[0]
         for name, q in QUERIES.items()
     }
+    out = Report("search-latency")
     releases = raw.execute("SELECT count(*) FROM press_release").fetchone()[0]
-    print(f"{releases} releases, {args.rounds} rounds, p50 (p95) in ms\n")
-    print(
+    out(f"{releases} releases, {args.rounds} rounds, p50 (p95) in ms")
+    out()
+    out(
         "| query | q | matches | floor | in-process | http | http / floor "
         "| goal: 1.5 x floor + 2 ms |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    out("|---|---|---|---|---|---|---|---|")
     for name, q in QUERIES.items():
         p = {kind: samples[(name, kind)] for kind in ("floor", "in-process", "http")}
         p50 = {kind: statistics.median(values) for kind, values in p.items()}
@@ -143,18 +146,21 @@ def main() -> int:
         goal = 1.5 * p50["floor"] + 2
         verdict = "met" if p50["http"] <= goal else "missed"
         cells = " | ".join(f"{p50[k]:.1f} ({p95[k]:.1f})" for k in ("floor", "in-process", "http"))
-        print(
+        out(
             f"| {name} | `{q}` | {total[name]} | {cells} | {p50['http'] / p50['floor']:.2f} "
             f"| {goal:.1f}: {verdict} |"
         )
-    print("\n| other requests | q | in-process | http |\n|---|---|---|---|")
+    out()
+    out("| other requests | q | in-process | http |")
+    out("|---|---|---|---|")
     for name, (q, extra) in EXTRAS.items():
         cells = " | ".join(
             f"{statistics.median(samples[(name, k)]):.1f} "
             f"({statistics.quantiles(samples[(name, k)], n=20)[-1]:.1f})"
             for k in ("in-process", "http")
         )
-        print(f"| {name} | `{q}` {extra} | {cells} |")
+        out(f"| {name} | `{q}` {extra} | {cells} |")
+    out.write()
     return 0
 
 
