@@ -30,7 +30,7 @@ def sqlite_path(url: str) -> Path:
 
 def create_db_engine(url: str, *, read_only: bool = False, pool_size: int = 16) -> Engine:
     """The engine for `url`; `read_only` for the serving path, whose pool holds `pool_size`
-    connections and never more (see `get_connection` for why a request never waits on it)."""
+    connections and never more (app/reads.py: a request waits for a slot, never in the pool)."""
     if not is_sqlite(url):
         if not read_only:
             return create_engine(url, pool_pre_ping=True)

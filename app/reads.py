@@ -167,7 +167,9 @@ class Snapshot:
             total: int = self.scalar(statement, params)
             return total
         self._cursor.execute("PRAGMA data_version")
-        key = (statement, *((name, _hashable(value)) for name, value in sorted(params.items())))
+        # Keyed by the values the count depends on: not the page size, nor the cursor.
+        names = statement.compiled(self._dialect).compiled.binds
+        key = (statement, *((name, _hashable(params[name])) for name in names if name in params))
         found = totals.get(self._cursor.fetchone()[0], key)
         if found is None:
             found = totals.put(key, self.scalar(statement, params))
