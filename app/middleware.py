@@ -131,6 +131,7 @@ class HttpConventions:
                 raise
             detail = "The server failed to answer this request; the error has been logged."
             response = problem_response(Request(scope), 500, detail)
+            exchange.abandon()
             await response(scope, receive, exchange.send)
         finally:
             if access_log.isEnabledFor(logging.INFO):
@@ -185,6 +186,11 @@ class _Exchange:
         self.simple = True  # whether the CORS headers of a simple response are due
         self.status = 500
         self.started = False
+
+    def abandon(self) -> None:
+        """Forget the route's unfinished answer, for the 500 that replaces it: nothing held is
+        sent, and the 500 goes out as it always did, without the CORS headers of a response."""
+        self.held, self.chunks, self.simple = None, [], False
 
     async def send(self, message: Message) -> None:
         if message["type"] == "http.response.start":

@@ -102,12 +102,13 @@ class Statement:
 
     def __init__(self, statement: Executable) -> None:
         self.statement = statement
-        self._by_dialect: dict[str, _Compiled] = {}
+        self._by_dialect: dict[tuple[str, str], _Compiled] = {}
 
     def compiled(self, dialect: Dialect) -> _Compiled:
-        found = self._by_dialect.get(dialect.name)
+        key = (dialect.name, dialect.driver)  # the SQL text depends on the driver's paramstyle
+        found = self._by_dialect.get(key)
         if found is None:
-            found = self._by_dialect[dialect.name] = _Compiled.make(self.statement, dialect)
+            found = self._by_dialect[key] = _Compiled.make(self.statement, dialect)
         return found
 
 
@@ -166,11 +167,11 @@ class Snapshot:
         if totals is None:
             total: int = self.scalar(statement, params)
             return total
-        self._cursor.execute("PRAGMA data_version")
+        version = self._driver_scalar("PRAGMA data_version")
         # Keyed by the values the count depends on: not the page size, nor the cursor.
         names = statement.compiled(self._dialect).compiled.binds
         key = (statement, *((name, _hashable(params[name])) for name in names if name in params))
-        found = totals.get(self._cursor.fetchone()[0], key)
+        found = totals.get(version, key)
         if found is None:
             found = totals.put(key, self.scalar(statement, params))
         return found
@@ -178,10 +179,16 @@ class Snapshot:
     def begin(self) -> None:
         """Start the transaction now (SQLite's sqlite3 module otherwise leaves reads outside one,
         each statement its own snapshot)."""
+        self._driver_scalar("BEGIN")
+
+    def _driver_scalar(self, sql: str) -> Any:
+        """A statement of the driver's own (a PRAGMA, BEGIN), its errors wrapped as any other's."""
         try:
-            self._cursor.execute("BEGIN")
+            self._cursor.execute(sql)
+            found = self._cursor.fetchone()
         except self._dbapi_error as error:
-            raise DBAPIError.instance("BEGIN", (), error, self._dbapi_error) from error
+            raise DBAPIError.instance(sql, (), error, self._dbapi_error) from error
+        return found[0] if found else None
 
     def _fetchall(self) -> list[Any]:
         try:
@@ -250,6 +257,11 @@ class Reader:
         if self.inline:
             if self._held is None:
                 self._held = self._checkout()
+                # A lock wait holds the event loop like a query does, and the progress handler
+                # cannot stop it: bound it by the same limit (WAL readers wait only in rare cases).
+                Snapshot(self._held.dbapi_connection, self.engine.dialect)._driver_scalar(
+                    f"PRAGMA busy_timeout = {self._milliseconds}"
+                )
             return self._run_sqlite(self._held.dbapi_connection, work)
         pooled = self._checkout()
         try:

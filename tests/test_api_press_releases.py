@@ -125,15 +125,28 @@ def test_a_release_inserted_between_pages_neither_repeats_nor_skips_a_row(
 
 def test_totals_follow_every_ingest(client: TestClient, load: Ingest) -> None:
     # The API remembers counts until the database changes (app/reads.py, Totals): each ingest
-    # below must show at once, on the same server, in every count it touches.
-    urls = ("/v1/press-releases?limit=1", "/v1/press-releases?limit=1&to=2025-02-01")
+    # below must show at once, on the same server, in every count it touches; and a remembered
+    # count belongs to its filter values, whatever the page size or the cursor.
+    urls = (
+        "/v1/press-releases?limit=1",
+        "/v1/press-releases?limit=1&to=2025-02-01",
+        "/v1/press-releases?limit=1&to=2025-03-01",
+        "/v1/press-releases?limit=2&to=2025-03-01",
+    )
+
+    def totals() -> list[int]:
+        return [client.get(url).json()["total"] for url in urls]
+
     load(ARCHIVE)
-    assert [client.get(url).json()["total"] for url in urls] == [5, 3]
-    assert [client.get(url).json()["total"] for url in urls] == [5, 3]  # remembered: the same
+    assert totals() == [5, 3, 4, 4]
+    assert totals() == [5, 3, 4, 4]  # remembered: the same
+    first = client.get(urls[2]).json()
+    second = client.get(f"{urls[2]}&cursor={first['next_cursor']}").json()
+    assert (ids(first), ids(second), second["total"]) == ([4], [3], 4)
     load({"r6": seed_text("2025-01-15", "Sixth", "Six.")})
-    assert [client.get(url).json()["total"] for url in urls] == [6, 4]
+    assert totals() == [6, 4, 5, 5]
     load({"r7": seed_text("2025-05-01", "Seventh", "Seven.")})
-    assert [client.get(url).json()["total"] for url in urls] == [7, 4]
+    assert totals() == [7, 4, 5, 5]
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@ serving."""
 
 import re
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -101,6 +102,28 @@ def test_readyz_is_503_on_an_unmigrated_database(tmp_path: Path) -> None:
     assert response.json()["detail"] == (
         "The database is at schema revision none, not 0001: run `pressroom migrate`."
     )
+
+
+def test_a_locked_database_is_a_503_within_the_query_time_limit(sqlite_url: str) -> None:
+    # SQLite reads run on the event loop (app/reads.py): a lock wait must end, as a 503, within
+    # QUERY_TIMEOUT_SECONDS. WAL readers rarely wait; a rollback-journal file locked by a writer
+    # makes every reader wait, whatever statement comes first (here the count of a date sort).
+    engine = create_db_engine(sqlite_url)
+    ingest(engine, [SEED])
+    engine.dispose()
+    path = sqlite_url.removeprefix("sqlite:///")
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("PRAGMA journal_mode = DELETE")
+    settings = Settings(database_url=sqlite_url, query_timeout_seconds=0.2)
+    with TestClient(create_app(settings)) as client:
+        writer.execute("BEGIN EXCLUSIVE")
+        locked = client.get("/v1/search", params={"q": "almaty", "sort": "newest"})
+        writer.execute("ROLLBACK")
+        free = client.get("/v1/search", params={"q": "almaty", "sort": "newest"})
+    writer.close()
+    assert (locked.status_code, locked.headers["retry-after"]) == (503, "5")
+    assert locked.json()["detail"] == "The database is unavailable; try again shortly."
+    assert (free.status_code, free.json()["total"]) == (200, 1)
 
 
 def test_the_serving_connection_cannot_write(client: TestClient, dialect: str) -> None:

@@ -14,11 +14,13 @@ from pathlib import Path
 import httpx2
 import pytest
 from fastapi.testclient import TestClient
+from starlette.types import Receive, Scope, Send
 
 from app.config import Settings
 from app.errors import PROBLEM_JSON
 from app.logs import JsonFormatter, logging_config
 from app.main import create_app
+from app.middleware import HttpConventions
 from tests.conftest import SEED, Ingest, seed_text
 
 BIG = {f"r{i}": seed_text("2025-01-01", f"Release {i}", "Words " * 50) for i in range(30)}
@@ -141,10 +143,33 @@ def test_errors_carry_the_request_id_too(
 
     monkeypatch.setattr("app.queries.get_release", explode)
     with TestClient(create_app(Settings(database_url=database_url))) as client:
-        response = client.get("/v1/press-releases/1", headers={"X-Request-ID": "req-500"})
+        response = client.get(
+            "/v1/press-releases/1",
+            headers={"X-Request-ID": "req-500", "Origin": "https://a.example"},
+        )
         missing = client.get("/nowhere", headers={"X-Request-ID": "req-404"})
     assert (response.status_code, response.headers["x-request-id"]) == (500, "req-500")
     assert (missing.status_code, missing.headers["x-request-id"]) == (404, "req-404")
+    # the last-resort 500 is the server's own answer, not the route's: no CORS headers on it
+    assert "vary" not in response.headers
+    assert "access-control-allow-origin" not in response.headers
+
+
+def test_an_error_after_a_route_began_its_answer_is_one_500() -> None:
+    async def half_answer(scope: Scope, receive: Receive, send: Send) -> None:
+        start = {"type": "http.response.start", "status": 200}
+        await send(start | {"headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": b'{"items": [', "more_body": True})
+        raise RuntimeError("boom")
+
+    client = TestClient(HttpConventions(half_answer, cors_origins=["*"]))  # no lifespan: not used
+    response = client.get("/v1/press-releases", headers={"X-Request-ID": "req-half"})
+    assert response.status_code == 500
+    assert response.headers["content-type"] == PROBLEM_JSON
+    assert response.headers["x-request-id"] == "req-half"
+    assert response.json()["detail"] == (
+        "The server failed to answer this request; the error has been logged."
+    )
 
 
 @pytest.mark.parametrize(
