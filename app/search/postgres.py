@@ -195,7 +195,7 @@ def search(
     counts = {}
     if facets:
         cube = snapshot.rows(_facet_cube(filters.shape, tuple(facets)), params)
-        counts = sum_facets(tuple(facets), (tuple(row.values()) for row in cube))
+        counts = sum_facets(tuple(facets), cube)
     return SearchResults(
         hits=[hits[id_] for id_ in ids], total=total, next_cursor=next_cursor, facets=counts
     )

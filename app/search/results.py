@@ -1,7 +1,7 @@
 """What every search backend takes and returns, besides the query itself."""
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -50,12 +50,13 @@ class SearchResults:
 
 
 def sum_facets(
-    facets: tuple[Facet, ...], cube: Iterable[Sequence[Any]]
+    facets: tuple[Facet, ...], cube: Iterable[Mapping[str, Any]]
 ) -> dict[str, list[tuple[str, int]]]:
-    """Per-facet counts from a cube (each row: one value per facet, then a count), most frequent
-    first (ties by value); releases with no value (no source, say) are not counted."""
+    """Per-facet counts from a cube (each row: one value per facet, then a count, in that order),
+    most frequent first (ties by value); releases with no value (no source, say) are not counted."""
     totals: dict[Facet, Counter[str]] = {facet: Counter() for facet in facets}
-    for *values, count in cube:
+    for row in cube:
+        *values, count = row.values()
         for facet, value in zip(facets, values, strict=True):
             if value is not None:
                 totals[facet][str(value)] += count

@@ -188,7 +188,7 @@ def search(
     counts = {}
     if facets:
         cube = snapshot.rows(_facet_cube(filters.shape, tuple(facets)), params)
-        counts = sum_facets(tuple(facets), (tuple(row.values()) for row in cube))
+        counts = sum_facets(tuple(facets), cube)
     return SearchResults(hits=hits, total=total, next_cursor=next_cursor, facets=counts)
 
 
