@@ -28,9 +28,16 @@ def sqlite_path(url: str) -> Path:
     return Path(database)
 
 
-def create_db_engine(url: str, *, read_only: bool = False, pool_size: int = 16) -> Engine:
+def create_db_engine(
+    url: str,
+    *,
+    read_only: bool = False,
+    pool_size: int = 16,
+    busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+) -> Engine:
     """The engine for `url`; `read_only` for the serving path, whose pool holds `pool_size`
-    connections and never more (app/reads.py: a request waits for a slot, never in the pool)."""
+    connections and never more (app/reads.py: a request waits for a slot, never in the pool).
+    On SQLite a connection waits up to `busy_timeout_ms` for a lock."""
     if not is_sqlite(url):
         if not read_only:
             return create_engine(url, pool_pre_ping=True)
@@ -66,7 +73,7 @@ def create_db_engine(url: str, *, read_only: bool = False, pool_size: int = 16) 
         # implicit BEGIN comes too late (only before DML) for a consistent read or an atomic run.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         if read_only:
             cursor.execute("PRAGMA query_only = ON")
         else:

@@ -226,6 +226,12 @@ class Totals:
         return total
 
 
+def milliseconds(seconds: float) -> int:
+    """A time limit in the unit of SQLite's busy_timeout and PostgreSQL's statement_timeout (at
+    least 1: 0 would mean no limit)."""
+    return max(1, round(seconds * 1000))
+
+
 class Reader:
     """Runs a request's reads (`work`, a function of a Snapshot) in one read-only transaction,
     stopped once it has run for QUERY_TIMEOUT_SECONDS (the client then gets a 503). Made in the
@@ -238,6 +244,7 @@ class Reader:
     def __init__(self, engine: Engine, *, pool_size: int, timeout_seconds: float) -> None:
         self.engine = engine
         self.timeout_seconds = timeout_seconds
+        self._timeout_ms = str(milliseconds(timeout_seconds))  # PostgreSQL's unit
         self.inline = engine.dialect.name == "sqlite"
         self._dbapi_error = engine.dialect.loaded_dbapi.Error
         self._held: Any = None  # SQLite: the pooled connection this worker keeps
@@ -257,17 +264,12 @@ class Reader:
         if self.inline:
             if self._held is None:
                 self._held = self._checkout()
-                # A lock wait holds the event loop like a query does, and the progress handler
-                # cannot stop it: bound it by the same limit (WAL readers wait only in rare cases).
-                Snapshot(self._held.dbapi_connection, self.engine.dialect)._driver_scalar(
-                    f"PRAGMA busy_timeout = {self._milliseconds}"
-                )
             return self._run_sqlite(self._held.dbapi_connection, work)
         pooled = self._checkout()
         try:
             snapshot = Snapshot(pooled.dbapi_connection, self.engine.dialect)
             # PostgreSQL cancels a statement past statement_timeout (57014: a 503)
-            snapshot.scalar(_STATEMENT_TIMEOUT, {"milliseconds": self._milliseconds})
+            snapshot.scalar(_STATEMENT_TIMEOUT, {"milliseconds": self._timeout_ms})
             return work(snapshot)
         finally:
             pooled.close()  # back to the pool, which rolls the transaction back
@@ -295,10 +297,6 @@ class Reader:
             self._held.close()
             self._held = None
             self._totals = Totals()  # data_version is counted per connection
-
-    @property
-    def _milliseconds(self) -> str:
-        return str(max(1, round(self.timeout_seconds * 1000)))
 
 
 async def read(request: Request, work: Callable[[Snapshot], T]) -> T:

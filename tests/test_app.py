@@ -116,6 +116,9 @@ def test_a_locked_database_is_a_503_within_the_query_time_limit(sqlite_url: str)
     writer.execute("PRAGMA journal_mode = DELETE")
     settings = Settings(database_url=sqlite_url, query_timeout_seconds=0.2)
     with TestClient(create_app(settings)) as client:
+        engine = client.app.state.read_engine  # type: ignore[attr-defined]
+        with engine.connect() as connection:  # the wait for a lock has the query's limit
+            assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 200
         writer.execute("BEGIN EXCLUSIVE")
         locked = client.get("/v1/search", params={"q": "almaty", "sort": "newest"})
         writer.execute("ROLLBACK")
