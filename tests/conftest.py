@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
@@ -22,6 +23,7 @@ from sqlalchemy.exc import OperationalError
 
 from app.config import Settings
 from app.db import create_db_engine
+from app.errors import PROBLEM_JSON
 from app.ingest.command import Report, ingest
 from app.main import create_app
 from app.schema_version import upgrade
@@ -142,6 +144,21 @@ def cli_env(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
 def client(database_url: str) -> Iterator[TestClient]:
     with TestClient(create_app(Settings(database_url=database_url))) as client:
         yield client
+
+
+def assert_problem(
+    response: httpx2.Response, status: int, title: str, detail: str, instance: str
+) -> None:
+    """`response` is exactly this RFC 9457 problem document, served as one."""
+    assert response.status_code == status
+    assert response.headers["content-type"] == PROBLEM_JSON
+    assert response.json() == {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+    }
 
 
 def seed_text(day: str, title: str, *paragraphs: str) -> str:

@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.errors import PROBLEM_JSON
-from tests.conftest import SEED, SEED_TITLE, Ingest, seed_text
+from tests.conftest import SEED, SEED_TITLE, Ingest, assert_problem, seed_text
 
 SEED_SLUG = (
     "2025-03-06-initiative-of-the-president-of-kazakhstan-to-establish-a-un-center-in-almaty-was"
@@ -177,16 +177,14 @@ def test_a_cursor_is_bound_to_its_filters(client: TestClient, load: Ingest) -> N
     load(ARCHIVE)
     cursor = client.get("/v1/press-releases?limit=1&sort=oldest").json()["next_cursor"]
     response = client.get("/v1/press-releases", params={"limit": 1, "cursor": cursor})
-    assert response.status_code == 400
-    assert response.headers["content-type"] == PROBLEM_JSON
-    assert response.json() == {
-        "type": "about:blank",
-        "title": "Bad Request",
-        "status": 400,
-        "detail": "The cursor belongs to a different query, sort or filter set. Repeat the "
+    assert_problem(
+        response,
+        400,
+        "Bad Request",
+        "The cursor belongs to a different query, sort or filter set. Repeat the "
         "request that returned it with the same parameters, or leave cursor out to start again.",
-        "instance": "/v1/press-releases",
-    }
+        "/v1/press-releases",
+    )
 
 
 @pytest.mark.parametrize(
@@ -267,12 +265,10 @@ def test_the_detail_by_id_or_slug(client: TestClient, load: Ingest, key: str) ->
 def test_a_missing_release_is_a_404_problem(client: TestClient, load: Ingest, key: str) -> None:
     load({"000_58c17a29ac5caa8f": SEED.read_text()})
     response = client.get(f"/v1/press-releases/{key}")
-    assert response.status_code == 404
-    assert response.headers["content-type"] == PROBLEM_JSON
-    assert response.json() == {
-        "type": "about:blank",
-        "title": "Not Found",
-        "status": 404,
-        "detail": f"No press release has the id or slug {key!r}.",
-        "instance": f"/v1/press-releases/{key}",
-    }
+    assert_problem(
+        response,
+        404,
+        "Not Found",
+        f"No press release has the id or slug {key!r}.",
+        f"/v1/press-releases/{key}",
+    )

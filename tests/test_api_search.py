@@ -5,8 +5,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from app.errors import PROBLEM_JSON
-from tests.conftest import SEED, Ingest, seed_text
+from tests.conftest import SEED, Ingest, assert_problem, seed_text
 from tests.search_corpus import CORPUS
 
 
@@ -147,15 +146,13 @@ def test_a_query_that_cannot_mean_anything_is_a_400_problem(
     client: TestClient, q: str, detail: str
 ) -> None:
     response = client.get("/v1/search", params={"q": q})
-    assert response.status_code == 400
-    assert response.headers["content-type"] == PROBLEM_JSON
-    assert response.json() == {
-        "type": "about:blank",
-        "title": "Bad Request",
-        "status": 400,
-        "detail": detail,
-        "instance": "/v1/search",
-    }
+    assert_problem(
+        response,
+        400,
+        "Bad Request",
+        detail,
+        "/v1/search",
+    )
 
 
 @pytest.mark.parametrize(

@@ -17,33 +17,30 @@ from app.db import create_db_engine
 from app.errors import PROBLEM_JSON
 from app.ingest.command import ingest
 from app.main import create_app
-from tests.conftest import SEED
+from tests.conftest import SEED, assert_problem
 
 
 def test_an_unknown_route_is_a_404_problem(client: TestClient) -> None:
     response = client.get("/v2/nothing")
-    assert response.status_code == 404
-    assert response.headers["content-type"] == PROBLEM_JSON
-    assert response.json() == {
-        "type": "about:blank",
-        "title": "Not Found",
-        "status": 404,
-        "detail": "Nothing is served at /v2/nothing; see /docs for the routes.",
-        "instance": "/v2/nothing",
-    }
+    assert_problem(
+        response,
+        404,
+        "Not Found",
+        "Nothing is served at /v2/nothing; see /docs for the routes.",
+        "/v2/nothing",
+    )
 
 
 def test_a_wrong_method_is_a_405_problem_with_allow(client: TestClient) -> None:
     response = client.post("/v1/press-releases")
-    assert response.status_code == 405
     assert response.headers["allow"] == "GET"
-    assert response.json() == {
-        "type": "about:blank",
-        "title": "Method Not Allowed",
-        "status": 405,
-        "detail": "POST is not allowed on /v1/press-releases.",
-        "instance": "/v1/press-releases",
-    }
+    assert_problem(
+        response,
+        405,
+        "Method Not Allowed",
+        "POST is not allowed on /v1/press-releases.",
+        "/v1/press-releases",
+    )
 
 
 def test_an_unexpected_error_is_a_500_problem_without_internals(
@@ -56,15 +53,13 @@ def test_an_unexpected_error_is_a_500_problem_without_internals(
     app = create_app(Settings(database_url=database_url))
     with TestClient(app, raise_server_exceptions=False) as client:
         response = client.get("/v1/press-releases/1")
-    assert response.status_code == 500
-    assert response.headers["content-type"] == PROBLEM_JSON
-    assert response.json() == {
-        "type": "about:blank",
-        "title": "Internal Server Error",
-        "status": 500,
-        "detail": "The server failed to answer this request; the error has been logged.",
-        "instance": "/v1/press-releases/1",
-    }
+    assert_problem(
+        response,
+        500,
+        "Internal Server Error",
+        "The server failed to answer this request; the error has been logged.",
+        "/v1/press-releases/1",
+    )
     assert "secret internals /etc/passwd" in caplog.text
 
 
@@ -73,15 +68,14 @@ def test_a_missing_database_is_a_503_problem_without_sql(tmp_path: Path) -> None
     with TestClient(app) as client:
         response = client.get("/v1/press-releases")
         ready = client.get("/readyz")
-    assert response.status_code == 503
     assert response.headers["retry-after"] == "5"
-    assert response.json() == {
-        "type": "about:blank",
-        "title": "Service Unavailable",
-        "status": 503,
-        "detail": "The database is unavailable; try again shortly.",
-        "instance": "/v1/press-releases",
-    }
+    assert_problem(
+        response,
+        503,
+        "Service Unavailable",
+        "The database is unavailable; try again shortly.",
+        "/v1/press-releases",
+    )
     assert ready.status_code == 503
     assert not (tmp_path / "absent.db").exists()  # serving never creates the file
 
