@@ -47,6 +47,37 @@ def test_an_unknown_query_parameter_is_a_422_naming_it(
     assert body["errors"][0]["message"].startswith("Unknown query parameter; this route takes: ")
 
 
+@pytest.mark.parametrize(
+    ("url", "problems"),
+    [
+        ("/v1/search?q=a&q=b", [("query.q", "repeated")]),
+        ("/v1/press-releases?limit=5&source=MFA&limit=6", [("query.limit", "repeated")]),
+        (
+            "/v1/feed.atom?tag=x&to=2025-01-01&to=2025-02-01",
+            [("query.tag", "unknown"), ("query.to", "repeated")],
+        ),
+    ],
+)
+def test_a_one_value_parameter_given_twice_is_a_422_naming_it(
+    client: TestClient, url: str, problems: list[tuple[str, str]]
+) -> None:
+    messages = {
+        "repeated": "Given more than once; this parameter takes one value",
+        "unknown": "Unknown query parameter; this route takes: from, language, q, source, to",
+    }
+    response = client.get(url)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == PROBLEM_JSON
+    assert response.json()["errors"] == [
+        {"parameter": parameter, "message": messages[kind]} for parameter, kind in problems
+    ]
+
+
+def test_parameters_that_take_several_values_may_repeat(client: TestClient) -> None:
+    response = client.get("/v1/press-releases?source=MFA&source=Akorda&language=en&language=ru")
+    assert (response.status_code, response.json()["total"]) == (200, 0)
+
+
 def test_json_gets_carry_a_strong_etag_and_cache_control(client: TestClient, load: Ingest) -> None:
     load({"000_58c17a29ac5caa8f": SEED.read_text()})
     for url in ("/v1/press-releases", "/v1/press-releases/1", "/v1/search?q=almaty"):
