@@ -270,7 +270,7 @@ def walk(client: TestClient, params: dict[str, Any], between: Any = None) -> lis
     """The ids of every page, calling `between()` after the first page."""
     seen: list[int] = []
     cursor = None
-    while True:
+    for _ in range(100):  # a walk that serves the same page again never ends: fail instead
         page = client.get("/v1/search", params=params | ({"cursor": cursor} if cursor else {}))
         assert page.status_code == 200, page.json()
         body = page.json()
@@ -282,6 +282,7 @@ def walk(client: TestClient, params: dict[str, Any], between: Any = None) -> lis
         if between is not None:
             between()
             between = None
+    raise AssertionError(f"the walk did not end after 100 pages: {seen[:20]}…")
 
 
 @pytest.mark.parametrize(
@@ -294,6 +295,24 @@ def test_cursor_walks_neither_repeat_nor_skip(
     # the more often "common" occurs, the higher the release ranks: relevance order is 5..1
     load({f"r{i}": seed_text(f"2025-01-0{i}", f"Report {i}", "common " * i) for i in range(1, 6)})
     assert walk(client, {"q": "common", "limit": 2, "sort": sort}) == order
+
+
+@pytest.mark.parametrize("sort", ["relevance", "newest", "oldest"])
+@pytest.mark.parametrize(
+    ("title", "body"),
+    [("Identical", "Identical body."), ("Afghanistan", "Afghanistan.")],
+    ids=["score-0.4", "score-1.4"],
+)
+def test_a_walk_over_tied_scores_visits_every_match_once(
+    client: TestClient, load: Ingest, sort: str, title: str, body: str
+) -> None:
+    # Every match has the same score and date: only the id orders them. PostgreSQL's ts_rank_cd is
+    # a float4: 0.4 is 0.40000000596… and 1.4 is 1.39999997…, so a cursor that compared the score
+    # as a double skipped the other ties (0.4) or served the same page forever (1.4).
+    load({f"r{i}": seed_text("2025-01-01", f"{title} {i}", body) for i in range(1, 6)})
+    expected = [5, 4, 3, 2, 1] if sort == "newest" else [1, 2, 3, 4, 5]
+    for limit in (1, 2, 3):
+        assert walk(client, {"q": title, "limit": limit, "sort": sort}) == expected
 
 
 @pytest.mark.parametrize("sort", ["newest", "oldest"])

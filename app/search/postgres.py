@@ -16,12 +16,14 @@ from sqlalchemy import (
     ColumnElement,
     and_,
     bindparam,
+    cast,
     func,
     literal_column,
     or_,
     select,
     tuple_,
 )
+from sqlalchemy.dialects.postgresql import REAL
 
 from app.queries import NO_FILTERS, SUMMARY_COLUMNS, Filters, FilterShape, c, filter_clauses
 from app.reads import Snapshot, Statement
@@ -123,6 +125,10 @@ def _page(shape: FilterShape, sort: SearchSort, with_cursor: bool) -> Statement:
     k0: Any = bindparam("k0")
     k1: Any = bindparam("k1")
     if sort is SearchSort.RELEVANCE:
+        # ts_rank_cd is a float4: the cursor's score (printed and parsed as the shortest decimal
+        # that reads back as that float4) is compared as one. As a double, 1.4 is above the
+        # engine's 1.39999997 and the keyset condition never advanced past a tie.
+        k0 = cast(k0, REAL)
         # best first, ties by id: the two keys run in opposite directions, so no row comparison
         page = select(c.id, _RANK.label("k0"), c.id.label("k1"))
         if with_cursor:
