@@ -36,6 +36,7 @@ ENV PATH=/app/.venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     DATABASE_URL=sqlite:////data/pressroom.db \
+    WEB_CONCURRENCY=auto \
     HOST=0.0.0.0 \
     PORT=8000
 

@@ -1,8 +1,33 @@
 """Settings, read from the environment. Nothing here is built at import time: callers make a
 `Settings()` and pass it on, so a test can point the whole app at its own database."""
 
-from pydantic import Field
+import math
+import os
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BeforeValidator, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def available_cpus(cgroup: Path = Path("/sys/fs/cgroup/cpu.max")) -> int:
+    """The cores this process may use: its CPU affinity, capped by a cgroup v2 quota where one is
+    set (`docker run --cpus 2` on a larger host)."""
+    cpus = len(os.sched_getaffinity(0))
+    try:
+        quota, period = cgroup.read_text().split()
+    except (OSError, ValueError):
+        return cpus
+    if quota == "max":
+        return cpus
+    return max(1, min(cpus, math.ceil(int(quota) / int(period))))
+
+
+def _workers(value: object) -> object:
+    return available_cpus() if isinstance(value, str) and value.strip() == "auto" else value
+
+
+Workers = Annotated[int, BeforeValidator(_workers)]
 
 
 class Settings(BaseSettings):
@@ -25,13 +50,36 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Interface the server listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port the server listens on.")
-    web_concurrency: int = Field(default=1, ge=1, le=64, description="uvicorn worker processes.")
+    web_concurrency: Workers = Field(
+        default=1, ge=1, le=64, description="uvicorn worker processes, or `auto`: one per core."
+    )
     cors_origins: str = Field(
         default="*", description="Comma-separated origins allowed to call the API from a browser."
     )
     log_level: str = Field(default="info", description="debug, info, warning or error.")
     query_timeout_seconds: float = Field(
         default=2.0, gt=0, description="A query running longer is stopped: the client gets a 503."
+    )
+    query_slice_ms: float = Field(
+        default=10,
+        gt=0,
+        description="SQLite: how long a request's reads may run on the event loop before they are "
+        "stopped and run again in the slow lane.",
+    )
+    slow_query_threads: int | None = Field(
+        default=None,
+        ge=1,
+        le=64,
+        description="SQLite: slow-lane threads per worker; default: the cores shared by the "
+        "workers.",
+    )
+    slow_query_queue: int | None = Field(
+        default=None,
+        ge=0,
+        le=1000,
+        description="Reads that may wait for a thread, per worker (SQLite: a slow-lane thread; "
+        "PostgreSQL: a pooled connection's), before more are refused with a 503; default: "
+        "twice the threads.",
     )
     forwarded_allow_ips: str = Field(
         default="127.0.0.1",
@@ -55,9 +103,14 @@ class Settings(BaseSettings):
         return self.database_read_url or self.database_url
 
     @property
+    def slow_threads(self) -> int:
+        return self.slow_query_threads or max(1, available_cpus() // self.web_concurrency)
+
+    @property
     def pool_size(self) -> int:
-        """Serving connections per worker: the instance's budget shared by its workers."""
-        return max(2, self.database_max_connections // self.web_concurrency)
+        """Serving connections per worker: the instance's budget shared by its workers, and at
+        least one for the fast lane beside each slow-lane thread."""
+        return max(self.slow_threads + 1, self.database_max_connections // self.web_concurrency)
 
     @property
     def cors_origin_list(self) -> list[str]:

@@ -31,6 +31,10 @@ class AppError(Exception):
         super().__init__(detail)
         self.detail = detail
 
+    @property
+    def headers(self) -> dict[str, str] | None:
+        return None
+
 
 class NotFound(AppError):
     status = HTTPStatus.NOT_FOUND
@@ -41,7 +45,17 @@ class BadRequest(AppError):
 
 
 class ServiceUnavailable(AppError):
+    """The server cannot answer now; `retry_after` seconds is a fair wait before trying again."""
+
     status = HTTPStatus.SERVICE_UNAVAILABLE
+
+    def __init__(self, detail: str, *, retry_after: int = 5) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
 
 
 def problem_response(
@@ -124,7 +138,7 @@ async def render_problem(request: Request, error: Exception) -> JSONResponse:
     traces) go to the log, with the request id, never to the client."""
     match error:
         case AppError():
-            return problem_response(request, error.status, error.detail)
+            return problem_response(request, error.status, error.detail, headers=error.headers)
         case RequestValidationError():
             return _validation_problem(request, error)
         case StarletteHTTPException():

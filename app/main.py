@@ -14,7 +14,8 @@ from app.config import Settings
 from app.db import create_db_engine
 from app.errors import document_problems, install_error_handlers, problem_responses
 from app.middleware import HttpConventions
-from app.reads import Reader, milliseconds
+from app.reader import Reader
+from app.reads import milliseconds
 from app.routes import feeds, health, press_releases, search
 from app.schema_version import head_revision
 
@@ -29,8 +30,8 @@ Every error is an [RFC 9457](https://www.rfc-editor.org/rfc/rfc9457) problem doc
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    # SQLite's reads run on the event loop (app/reads.py), where a wait for a lock holds every
-    # request of the worker and the query timeout cannot stop it: it gets the same limit.
+    # A wait for a SQLite lock cannot be interrupted: it gets the query's limit (the fast lane's
+    # connection gets its slice, app/reader.py).
     read_engine = create_db_engine(
         settings.serving_url,
         read_only=True,
@@ -45,6 +46,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             read_engine,
             pool_size=settings.pool_size,
             timeout_seconds=settings.query_timeout_seconds,
+            slice_seconds=settings.query_slice_ms / 1000,
+            slow_threads=settings.slow_threads,
+            queue=settings.slow_query_queue,
         )
         yield
         reader.close()

@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import problem_response
 from app.logs import request_id
+from app.reader import LANE
 
 access_log = logging.getLogger("pressroom.access")
 error_log = logging.getLogger("pressroom.errors")
@@ -266,5 +267,6 @@ def _log(scope: Scope, status: int, start: float, current: str) -> None:
             "duration_ms": round((time.perf_counter() - start) * 1000, 3),
             "client": scope["client"][0] if scope.get("client") else None,
             "request_id": current,
+            "lane": scope.get(LANE),  # where its reads ran (app/reader.py), None when none did
         },
     )

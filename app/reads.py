@@ -9,30 +9,18 @@ result machinery), when a detail request may cost about 60 µs more than a bare 
 for both engines) and converts every value (its own bind and result processors, so a row reads the
 same as through `Connection`); only the execution machinery is skipped.
 
-Why SQLite runs on the event loop: its queries are CPU work in this process, microseconds for a
-page. A hop to the thread pool costs more than the query, and under load the worker thread then
-waits for the event loop to hand back the GIL at every call into the sqlite3 module (up to the
-switch interval, 5 ms): 16 clients got 1,460 detail answers/s through threads and 3,505 inline,
-everything else unchanged. PostgreSQL's queries wait on a socket, so they run in the thread pool,
-at most one per pooled connection.
+Where the reads run (the event loop, or a thread) is app/reader.py's business.
 """
 
-import asyncio
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
-from fastapi import Request
-from sqlalchemy import Dialect, Engine, Executable, bindparam, func, select, true
+from sqlalchemy import Dialect, Executable
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.compiler import SQLCompiler
-from starlette.concurrency import run_in_threadpool
-
-PROGRESS_STEPS = 1000  # SQLite virtual machine steps between two looks at the clock
 
 Row = dict[str, Any]
-T = TypeVar("T")
 _Converter = Callable[[Any], Any]
 
 
@@ -230,82 +218,3 @@ def milliseconds(seconds: float) -> int:
     """A time limit in the unit of SQLite's busy_timeout and PostgreSQL's statement_timeout (at
     least 1: 0 would mean no limit)."""
     return max(1, round(seconds * 1000))
-
-
-class Reader:
-    """Runs a request's reads (`work`, a function of a Snapshot) in one read-only transaction,
-    stopped once it has run for QUERY_TIMEOUT_SECONDS (the client then gets a 503). Made in the
-    app's lifespan, in the event loop that serves.
-
-    On SQLite, reads run one at a time on the event loop, so the worker holds one connection
-    (checking it out of the pool for each request cost 6% of a detail request). On PostgreSQL
-    each request takes a pooled connection in a worker thread."""
-
-    def __init__(self, engine: Engine, *, pool_size: int, timeout_seconds: float) -> None:
-        self.engine = engine
-        self.timeout_seconds = timeout_seconds
-        self._timeout_ms = str(milliseconds(timeout_seconds))  # PostgreSQL's unit
-        self.inline = engine.dialect.name == "sqlite"
-        self._dbapi_error = engine.dialect.loaded_dbapi.Error
-        self._held: Any = None  # SQLite: the pooled connection this worker keeps
-        self._totals = Totals()  # SQLite: counts remembered on that connection
-        # One slot per pooled connection: a request waits here, asynchronously, rather than in a
-        # blocking pool checkout (under 64 clients that froze a server until the pool timed out).
-        self._slots = asyncio.Semaphore(pool_size)
-
-    async def read(self, work: Callable[[Snapshot], T]) -> T:
-        if self.inline:
-            return self.run(work)
-        async with self._slots:
-            return await run_in_threadpool(self.run, work)
-
-    def run(self, work: Callable[[Snapshot], T]) -> T:
-        """`read`, in the calling thread (for scripts and benchmarks; on SQLite, one at a time)."""
-        if self.inline:
-            if self._held is None:
-                self._held = self._checkout()
-            return self._run_sqlite(self._held.dbapi_connection, work)
-        pooled = self._checkout()
-        try:
-            snapshot = Snapshot(pooled.dbapi_connection, self.engine.dialect)
-            # PostgreSQL cancels a statement past statement_timeout (57014: a 503)
-            snapshot.scalar(_STATEMENT_TIMEOUT, {"milliseconds": self._timeout_ms})
-            return work(snapshot)
-        finally:
-            pooled.close()  # back to the pool, which rolls the transaction back
-
-    def _run_sqlite(self, connection: Any, work: Callable[[Snapshot], T]) -> T:
-        deadline = time.monotonic() + self.timeout_seconds
-        # A true return from the progress handler interrupts the running statement.
-        connection.set_progress_handler(lambda: time.monotonic() > deadline, PROGRESS_STEPS)
-        try:
-            snapshot = Snapshot(connection, self.engine.dialect, self._totals)
-            snapshot.begin()  # one snapshot for every read of the request
-            return work(snapshot)
-        finally:
-            connection.set_progress_handler(None, 0)
-            connection.rollback()
-
-    def _checkout(self) -> Any:
-        try:  # the pool hands out the driver's own errors: wrap them as Connection would
-            return self.engine.raw_connection()
-        except self._dbapi_error as error:
-            raise DBAPIError.instance(None, None, error, self._dbapi_error) from error
-
-    def close(self) -> None:
-        if self._held is not None:
-            self._held.close()
-            self._held = None
-            self._totals = Totals()  # data_version is counted per connection
-
-
-async def read(request: Request, work: Callable[[Snapshot], T]) -> T:
-    """`work` run by the app's Reader. A plain function rather than a FastAPI dependency: solving
-    one costs every request more than a whole SQLite read (4% of a detail request, profiled)."""
-    reader: Reader = request.app.state.reader
-    return await reader.read(work)
-
-
-_STATEMENT_TIMEOUT = Statement(
-    select(func.set_config("statement_timeout", bindparam("milliseconds"), true()))
-)

@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from app.db import create_db_engine
-from app.reads import Reader
+from app.reader import Reader
 from app.schema_version import upgrade
 from app.search import search
 from app.search.grammar import parse

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from app.db import create_db_engine
-from app.reads import Reader
+from app.reader import Reader
 from app.search.grammar import parse
 from app.search.results import Facet, SearchSort
 from app.search.sqlite import compile_fts5, search

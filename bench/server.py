@@ -48,14 +48,19 @@ def serving(command: list[str], ready_url: str, env: dict[str, str] | None = Non
 
 
 @contextmanager
-def running_server(db: Path, *, workers: int = 1) -> Iterator[tuple[str, int, int]]:
-    """(host, port, pid) of `pressroom serve` on `db`, ready (its /readyz answered) when yielded."""
+def running_server(
+    db: Path | str, *, workers: int = 1, env: dict[str, str] | None = None
+) -> Iterator[tuple[str, int, int]]:
+    """(host, port, pid) of `pressroom serve` on `db` (a SQLite file, or any DATABASE_URL), ready
+    (its /readyz answered) when yielded; `env` adds settings."""
     port = free_port()
+    url = db if isinstance(db, str) else f"sqlite:///{db}"
     env = os.environ | {
-        "DATABASE_URL": f"sqlite:///{db}",
+        "DATABASE_URL": url,
         "PORT": str(port),
         "LOG_LEVEL": "warning",
         "WEB_CONCURRENCY": str(workers),
+        **(env or {}),
     }
     command = [sys.executable, "-m", "app.cli", "serve"]
     with serving(command, f"http://127.0.0.1:{port}/readyz", env) as pid:

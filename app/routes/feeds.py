@@ -10,7 +10,8 @@ from fastapi import APIRouter, Query, Request, Response
 
 from app import queries
 from app.errors import problem_responses
-from app.reads import Snapshot, read
+from app.reader import read
+from app.reads import Snapshot
 from app.routes.params import FiltersDep, StrictQueryRoute, detail_url_prefix
 from app.search import search as run_search
 from app.search.grammar import parse

@@ -3,7 +3,7 @@
 from fastapi import APIRouter, Request, Response
 
 from app.errors import ServiceUnavailable, problem_responses
-from app.reads import read
+from app.reader import read
 from app.routes.responses import json_response
 from app.schema_version import served_revision
 from app.schemas import Health, Readiness

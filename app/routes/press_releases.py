@@ -7,7 +7,7 @@ from fastapi import APIRouter, Path, Request, Response
 from app import queries
 from app.errors import NotFound, problem_responses
 from app.queries import DateSort
-from app.reads import read
+from app.reader import read
 from app.routes.params import (
     CursorParam,
     FiltersDep,

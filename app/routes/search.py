@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from app.errors import problem_responses
-from app.reads import read
+from app.reader import read
 from app.routes.params import (
     CursorParam,
     FiltersDep,
