@@ -3,7 +3,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Index, Text
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, Text
 from sqlmodel import Field, SQLModel
 
 # Deterministic constraint and index names, so migrations can name what they drop.
@@ -11,6 +11,7 @@ SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
     "pk": "pk_%(table_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
 }
 
 
@@ -47,3 +48,29 @@ class PressRelease(PressReleaseBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     ingested_at: datetime
     updated_at: datetime
+
+
+class PressReleasePassage(SQLModel, table=True):
+    """A long release's body cut into passages, each indexed for full-text search on its own, so
+    that a snippet is found and cut in one passage instead of the whole body (see
+    app/search/passages.py). Only releases whose body is longer than a passage have them."""
+
+    __tablename__ = "press_release_passage"
+
+    # release id × 2**20 + the passage's number: a release's passages are one range of ids, which
+    # the full-text index can search within. SQLite's INTEGER PRIMARY KEY is its rowid (64 bits).
+    id: int = Field(
+        sa_column=Column(
+            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+        )
+    )
+    release_id: int = Field(
+        sa_column=Column(
+            Integer,
+            ForeignKey("press_release.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        )
+    )
+    start: int = Field(description="Where the passage begins in the body, in characters.")
+    body: str = Field(sa_column=Column(Text, nullable=False))

@@ -15,7 +15,6 @@ import random
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from bench.generate import REAL
@@ -45,21 +44,26 @@ def long_release(megabytes: float, seed: int = 5) -> dict[str, str]:
     }
 
 
+def long_releases_file(out: Path = Path("bench/out/long-releases.jsonl")) -> Path:
+    """The two long releases as JSON Lines (written once)."""
+    if not out.exists():
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with out.open("w") as lines:
+            for megabytes in (4.5, 1):
+                lines.write(json.dumps(long_release(megabytes)) + "\n")
+    return out
+
+
 def with_long_releases(db: Path, out: Path) -> Path:
-    """A copy of `db` with the two long releases ingested (made once, then reused)."""
+    """A copy of `db` with the two long releases ingested (made once, then reused; migrated to
+    the head revision first, as `db` may be older)."""
     if out.exists():
         return out
     loading = out.with_suffix(".loading.db")
     shutil.copyfile(db, loading)
-    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", dir=out.parent) as lines:
-        for megabytes in (4.5, 1):
-            lines.write(json.dumps(long_release(megabytes)) + "\n")
-        lines.flush()
-        subprocess.run(
-            [sys.executable, "-m", "app.cli", "ingest", lines.name],
-            env=os.environ | {"DATABASE_URL": f"sqlite:///{loading}"},
-            check=True,
-        )
+    env = os.environ | {"DATABASE_URL": f"sqlite:///{loading}"}
+    for command in (["migrate"], ["ingest", str(long_releases_file())]):
+        subprocess.run([sys.executable, "-m", "app.cli", *command], env=env, check=True)
     loading.rename(out)
     return out
 

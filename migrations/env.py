@@ -18,14 +18,14 @@ target_metadata = PressRelease.metadata
 # The full-text index is made by raw SQL in a revision (SQLite: the FTS5 table and its shadow
 # tables; PostgreSQL: a generated tsvector column and its GIN index); autogenerate must not take
 # them for things the models lost.
-FTS_PREFIX = "press_release_fts"
+FTS_PREFIXES = ("press_release_fts", "press_release_passage_fts")
 POSTGRES_FTS = {("column", "search_vector"), ("index", "ix_press_release_search_vector")}
 
 
 def include_object(
     _object: object, name: str | None, type_: str, _reflected: bool, _compare_to: object
 ) -> bool:
-    if type_ == "table" and name is not None and name.startswith(FTS_PREFIX):
+    if type_ == "table" and name is not None and name.startswith(FTS_PREFIXES):
         return False
     return (type_, name) not in POSTGRES_FTS
 

@@ -30,7 +30,14 @@ def database_url(sqlite_url: str) -> str:
     return sqlite_url
 
 
-TRIGGERS = [("press_release_ad",), ("press_release_ai",), ("press_release_au",)]
+TRIGGERS = [
+    ("press_release_ad",),
+    ("press_release_ai",),
+    ("press_release_au",),
+    ("press_release_passage_ad",),
+    ("press_release_passage_ai",),
+    ("press_release_passage_au",),
+]
 
 
 def write_archive(path: Path, count: int, *, start: int = 0) -> Path:
@@ -50,6 +57,10 @@ def state(url: str) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]
     """The rows and triggers, after checking that the FTS index agrees with the table."""
     with sqlite3.connect(database_file(url)) as db:
         db.execute("INSERT INTO press_release_fts(press_release_fts) VALUES ('integrity-check')")
+        db.execute(
+            "INSERT INTO press_release_passage_fts(press_release_passage_fts) "
+            "VALUES ('integrity-check')"
+        )
         rows = db.execute("SELECT id, external_id, content_hash FROM press_release ORDER BY id")
         triggers = db.execute(
             "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name"

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Table,
     Text,
     bindparam,
+    delete,
     func,
     insert,
     select,
@@ -22,10 +23,12 @@ from sqlalchemy import (
 )
 
 from app.ingest.normalize import Release
-from app.models import PressRelease
+from app.models import PressRelease, PressReleasePassage
+from app.search.passages import LONG_BODY_CHARS, passage_rows
 
 table = PressRelease.__table__  # type: ignore[attr-defined]  # SQLModel declares no type for it
 c = table.c
+passage = PressReleasePassage.__table__  # type: ignore[attr-defined]
 
 # The external ids this run has stored, and where each came from: a second release with the same
 # id in one run is a mistake to report, not an update. A temporary table keeps memory flat however
@@ -47,6 +50,8 @@ _EXISTING = select(c.external_id, c.id, c.content_hash).where(
     c.external_id.in_(bindparam("ids", expanding=True))
 )
 _TAKEN_SLUGS = select(c.slug).where(c.slug.in_(bindparam("slugs", expanding=True)))
+_IDS = select(c.external_id, c.id).where(c.external_id.in_(bindparam("ids", expanding=True)))
+_FORGET_PASSAGES = delete(passage).where(passage.c.release_id.in_(bindparam("ids", expanding=True)))
 _UPDATE = (
     update(table)
     .where(c.id == bindparam("_id"))
@@ -206,6 +211,10 @@ def _write(connection: Connection, run: Run, releases: list[Release]) -> dict[st
         )
         if run.indexes_itself:  # new rows take ids above the highest one (INTEGER PRIMARY KEY)
             connection.execute(_INDEX_NEW, {"after": last_id})
+        long = {r.external_id: r.body for r in inserts if len(r.body) > LONG_BODY_CHARS}
+        if long:
+            stored = connection.execute(_IDS, {"ids": list(long)}).all()
+            _store_passages(connection, [(row.id, long[row.external_id]) for row in stored])
     if updates:
         changed = [update["_id"] for update in updates]
         if run.indexes_itself:  # the index forgets the old words, then learns the new ones
@@ -213,7 +222,16 @@ def _write(connection: Connection, run: Run, releases: list[Release]) -> dict[st
         connection.execute(_UPDATE, updates)
         if run.indexes_itself:
             connection.execute(_INDEX, {"ids": changed})
+        connection.execute(_FORGET_PASSAGES, {"ids": changed})
+        _store_passages(connection, [(update["_id"], update["body"]) for update in updates])
     return outcomes
+
+
+def _store_passages(connection: Connection, bodies: list[tuple[int, str]]) -> None:
+    """The passages of the long ones among these (release id, body): app/search/passages.py."""
+    rows = [row for release_id, body in bodies for row in passage_rows(release_id, body)]
+    if rows:
+        connection.execute(insert(passage), rows)
 
 
 def _free_slugs(connection: Connection, releases: list[Release]) -> list[str]:

@@ -227,3 +227,24 @@ def _count(node: Node) -> int:
             return sum(_count(n) for n in options)
         case _:
             return 1
+
+
+def highlighted(node: Node) -> AnyOf | None:
+    """What a body snippet marks: every term and phrase the query looks for in the body (not the
+    excluded ones, nor those for the title only), as alternatives; None when there is none."""
+    leaves: list[Node] = []
+
+    def collect(node: Node) -> None:
+        match node:
+            case AllOf(required, _excluded):
+                for child in required:
+                    collect(child)
+            case AnyOf(options):
+                for child in options:
+                    collect(child)
+            case Term(title_only=False) | Phrase(title_only=False):
+                if node not in leaves:
+                    leaves.append(node)
+
+    collect(node)
+    return AnyOf(tuple(leaves)) if leaves else None

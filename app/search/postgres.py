@@ -16,18 +16,23 @@ from sqlalchemy import (
     ColumnElement,
     and_,
     bindparam,
+    case,
     cast,
+    exists,
     func,
     literal_column,
+    null,
     or_,
     select,
     tuple_,
 )
 from sqlalchemy.dialects.postgresql import REAL
 
+from app.models import PressReleasePassage
 from app.queries import NO_FILTERS, SUMMARY_COLUMNS, Filters, FilterShape, c, filter_clauses
 from app.reads import Snapshot, Statement
-from app.search.grammar import AllOf, AnyOf, Node, Phrase, Term
+from app.search.grammar import AllOf, AnyOf, Node, Phrase, Term, highlighted
+from app.search.passages import PASSAGE_CANDIDATES, SPAN
 from app.search.results import (
     CLOSE_MARK,
     OPEN_MARK,
@@ -83,14 +88,32 @@ _BODY_OPTIONS = (
     "MaxFragments=1, FragmentDelimiter=…"
 )
 _TITLE_OPTIONS = f"StartSel={OPEN_MARK}, StopSel={CLOSE_MARK}, HighlightAll=true"
+
+
+def _cuts(headline: Any, escaped: Any) -> tuple[Any, Any]:
+    """Whether text was cut before and after the headline's fragment, told by where the fragment
+    sits in the (escaped) text it came from, to be marked with … as FTS5's snippet() marks it."""
+    fragment = func.replace(func.replace(headline, OPEN_MARK, ""), CLOSE_MARK, "")
+    at = func.strpos(escaped, fragment)
+    return (at > 1).label("_cut_before"), (
+        at + func.length(fragment) <= func.length(escaped)
+    ).label("_cut_after")
+
+
+# A long release's snippet comes from its passages (app/search/passages.py): ts_headline over its
+# whole body would parse all of it (125 ms a megabyte), so it is not even asked for.
+passage = PressReleasePassage.__table__  # type: ignore[attr-defined]
+_HAS_PASSAGES = exists().where(passage.c.id == c.id * SPAN)
 # Each ts_headline is computed once, in a subquery (PostgreSQL computes a repeated expression as
-# many times as it is written); the outer query reads where the fragment sits in the body, which
-# tells whether text was cut before or after it, to be marked with … as FTS5's snippet() marks it.
+# many times as it is written); the outer query reads where the fragment sits in the body.
 _HEADLINES = (
     select(
         c.id.label("hid"),
-        _escaped(c.body).label("escaped_body"),
-        func.ts_headline(_CONFIG, _escaped(c.body), _QUERY, _BODY_OPTIONS).label("body"),
+        case((_HAS_PASSAGES, null()), else_=_escaped(c.body)).label("escaped_body"),
+        case(
+            (_HAS_PASSAGES, null()),
+            else_=func.ts_headline(_CONFIG, _escaped(c.body), _QUERY, _BODY_OPTIONS),
+        ).label("body"),
         func.ts_headline(_CONFIG, _escaped(c.title), _QUERY, _TITLE_OPTIONS).label("title"),
         _RANK.label("rank"),
     )
@@ -98,18 +121,74 @@ _HEADLINES = (
     .subquery()
 )
 _h = _HEADLINES.c
-_FRAGMENT = func.replace(func.replace(_h.body, OPEN_MARK, ""), CLOSE_MARK, "")
-_FRAGMENT_AT = func.strpos(_h.escaped_body, _FRAGMENT)
 _PAGE = Statement(
     select(
         *SUMMARY_COLUMNS,
         _h.body.label("_body"),
-        (_FRAGMENT_AT > 1).label("_cut_before"),
-        (_FRAGMENT_AT + func.length(_FRAGMENT) <= func.length(_h.escaped_body)).label("_cut_after"),
+        *_cuts(_h.body, _h.escaped_body),
         _h.title.label("_title"),
         _h.rank.label("_rank"),
     ).join_from(c.id.table, _HEADLINES, c.id == _h.hid)
 )
+# The passage that best matches the query's words, among the first PASSAGE_CANDIDATES of one
+# release's passages that hold any of them (a release's passages are one id range, in body order).
+_WORDS = func.to_tsquery(_CONFIG, bindparam("words"))
+_PASSAGE_VECTOR: Any = literal_column("press_release_passage.search_vector")
+_CANDIDATES = (
+    select(passage.c.id, func.ts_rank_cd(_PASSAGE_VECTOR, _WORDS).label("score"))
+    .where(
+        passage.c.id.between(bindparam("first"), bindparam("last")),
+        _PASSAGE_VECTOR.op("@@")(_WORDS),
+    )
+    .order_by(passage.c.id)
+    .limit(PASSAGE_CANDIDATES)
+    .subquery()
+)
+_later = passage.alias("later")
+_BEST_ID = (
+    select(_CANDIDATES.c.id)
+    .order_by(_CANDIDATES.c.score.desc(), _CANDIDATES.c.id)
+    .limit(1)
+    .scalar_subquery()
+)
+_BEST = (  # ts_headline for that one passage only
+    select(
+        (passage.c.id % SPAN).label("n"),
+        _escaped(passage.c.body).label("escaped_body"),
+        func.ts_headline(_CONFIG, _escaped(passage.c.body), _WORDS, _BODY_OPTIONS).label("body"),
+        exists().where(_later.c.id == passage.c.id + 1).label("more"),
+    )
+    .where(passage.c.id == _BEST_ID)
+    .subquery()
+)
+_BEST_PASSAGE = Statement(
+    select(_BEST.c.n, _BEST.c.body, _BEST.c.more, *_cuts(_BEST.c.body, _BEST.c.escaped_body))
+)
+
+
+def _snippet(body: str | None, before: bool, after: bool) -> str | None:
+    """A body headline with … where the text goes on; None when it marks nothing."""
+    if body is None or OPEN_MARK not in body:
+        return None
+    return ("…" if before else "") + " ".join(body.split()) + ("…" if after else "")
+
+
+def _passage_snippet(snapshot: Snapshot, query: AllOf, release_id: int) -> str | None:
+    words = highlighted(query)
+    if words is None:
+        return None
+    found = snapshot.first(
+        _BEST_PASSAGE,
+        {
+            "words": compile_tsquery(words),
+            "first": release_id * SPAN,
+            "last": release_id * SPAN + SPAN - 1,
+        },
+    )
+    if found is None:
+        return None
+    before = found["_cut_before"] or found["n"] > 0
+    return _snippet(found["body"], before, found["_cut_after"] or found["more"])
 
 
 @cache
@@ -194,10 +273,11 @@ def search(
         for summary in snapshot.rows(_PAGE, {"tsquery": tsquery, "ids": ids}):
             body, title, rank = summary.pop("_body"), summary.pop("_title"), summary.pop("_rank")
             before, after = summary.pop("_cut_before"), summary.pop("_cut_after")
-            if OPEN_MARK in body:
-                body = ("…" if before else "") + " ".join(body.split()) + ("…" if after else "")
-            snippet = marks_to_tags(body if OPEN_MARK in body else title)
-            hits[summary["id"]] = Hit(summary, float(rank), snippet)
+            if body is None:  # a long release
+                snippet = _passage_snippet(snapshot, query, summary["id"])
+            else:
+                snippet = _snippet(body, before, after)
+            hits[summary["id"]] = Hit(summary, float(rank), marks_to_tags(snippet or title))
     counts = {}
     if facets:
         cube = snapshot.rows(_facet_cube(filters.shape, tuple(facets)), params)

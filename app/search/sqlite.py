@@ -19,12 +19,16 @@ from sqlalchemy import (
     Table,
     Text,
     bindparam,
+    case,
+    exists,
     func,
     literal_column,
+    null,
     select,
 )
 from sqlalchemy.sql.expression import ColumnClause
 
+from app.models import PressReleasePassage
 from app.queries import (
     NO_FILTERS,
     SUMMARY_COLUMNS,
@@ -36,7 +40,8 @@ from app.queries import (
     table,
 )
 from app.reads import Snapshot, Statement
-from app.search.grammar import AllOf, AnyOf, Node, Phrase, Term
+from app.search.grammar import AllOf, AnyOf, Node, Phrase, Term, highlighted
+from app.search.passages import PASSAGE_CANDIDATES, SPAN
 from app.search.results import (
     CLOSE_MARK,
     OPEN_MARK,
@@ -61,6 +66,17 @@ fts = Table(
     Column("press_release_fts", Text, key="match"),
 )
 _TITLE, _BODY = 0, 1
+# The passages of long releases (app/search/passages.py) and their own FTS5 index.
+passage = PressReleasePassage.__table__  # type: ignore[attr-defined]
+passage_fts = Table(
+    "press_release_passage_fts",
+    MetaData(),
+    Column("rowid", Integer, key="rowid"),
+    Column("rank", Float),
+    Column("body", Text),
+    Column("press_release_passage_fts", Text, key="match"),
+)
+_PASSAGE_FTS: ColumnClause[Any] = literal_column("press_release_passage_fts")
 
 _OPEN, _CLOSE = OPEN_MARK, CLOSE_MARK
 SNIPPET_TOKENS = 24
@@ -184,7 +200,7 @@ def search(
 
     ranked, next_cursor = request.cut(ranked, limit)
     scores = {row["id"]: -row["k0"] for row in ranked} if sort is SearchSort.RELEVANCE else None
-    hits = _hits(snapshot, match, [row["id"] for row in ranked], scores)
+    hits = _hits(snapshot, query, match, [row["id"] for row in ranked], scores)
     counts = {}
     if facets:
         cube = snapshot.rows(_facet_cube(filters.shape, tuple(facets)), params)
@@ -193,10 +209,24 @@ def search(
 
 
 _FTS_TABLE: ColumnClause[Any] = literal_column("press_release_fts")
+# A long release's snippet comes from its passages: snippet() over its whole body would read all of
+# it (28 ms a megabyte), so it is not even asked for (CASE evaluates only the branch it takes), nor
+# is the title's highlight(), which makes FTS5 read the whole row; it is asked for apart, when no
+# passage holds the query's words.
+_HAS_PASSAGES = exists().where(passage.c.id == fts.c.rowid * SPAN)
+
+
+def _unless_long(expression: Any) -> Any:
+    return case((_HAS_PASSAGES, null()), else_=expression)
+
+
+_HIGHLIGHT_TITLE = func.highlight(_FTS_TABLE, _TITLE, _OPEN, _CLOSE)
 _PAGE_COLUMNS = (
     *SUMMARY_COLUMNS,
-    func.snippet(_FTS_TABLE, _BODY, _OPEN, _CLOSE, "…", SNIPPET_TOKENS).label("_body"),
-    func.highlight(_FTS_TABLE, _TITLE, _OPEN, _CLOSE).label("_title"),
+    _unless_long(func.snippet(_FTS_TABLE, _BODY, _OPEN, _CLOSE, "…", SNIPPET_TOKENS)).label(
+        "_body"
+    ),
+    _unless_long(_HIGHLIGHT_TITLE).label("_title"),
 )
 _PAGE_WHERE = (
     fts.c.match.op("MATCH")(bindparam("match")),
@@ -207,10 +237,42 @@ _PAGE = Statement(select(*_PAGE_COLUMNS).select_from(_PAGE_FROM).where(*_PAGE_WH
 _PAGE_SCORED = Statement(
     select(*_PAGE_COLUMNS, fts.c.rank.label("_rank")).select_from(_PAGE_FROM).where(*_PAGE_WHERE)
 )
+_TITLE_ONLY = Statement(
+    select(_HIGHLIGHT_TITLE.label("title")).where(
+        fts.c.match.op("MATCH")(bindparam("match")), fts.c.rowid == bindparam("id")
+    )
+)
+# The passage that best matches the query's words, among the first PASSAGE_CANDIDATES of one
+# release's passages that hold any of them (a release's passages are one id range, in body order):
+# bm25 for at most that many, then snippet() for one, on a few KB.
+_PASSAGES_MATCHING = passage_fts.c.match.op("MATCH")(bindparam("words"))
+_CANDIDATES = (
+    select(passage_fts.c.rowid.label("id"), func.bm25(_PASSAGE_FTS).label("score"))
+    .where(
+        _PASSAGES_MATCHING,
+        passage_fts.c.rowid.between(bindparam("first"), bindparam("last")),
+    )
+    .limit(PASSAGE_CANDIDATES)
+    .subquery()
+)
+_BEST_PASSAGE = Statement(
+    select(
+        (passage_fts.c.rowid % SPAN).label("n"),
+        func.snippet(_PASSAGE_FTS, 0, _OPEN, _CLOSE, "…", SNIPPET_TOKENS).label("snippet"),
+        exists().where(passage.c.id == passage_fts.c.rowid + 1).label("more"),
+    ).where(
+        _PASSAGES_MATCHING,
+        passage_fts.c.rowid
+        == select(_CANDIDATES.c.id)
+        .order_by(_CANDIDATES.c.score, _CANDIDATES.c.id)
+        .limit(1)
+        .scalar_subquery(),
+    )
+)
 
 
 def _hits(
-    snapshot: Snapshot, match: str, ids: list[int], scores: dict[int, float] | None
+    snapshot: Snapshot, query: AllOf, match: str, ids: list[int], scores: dict[int, float] | None
 ) -> list[Hit]:
     """The page's releases in `ids` order, each with its snippet: a window of the body around its
     best match, or the whole title when only the title matched. Scores (bm25 negated: higher is
@@ -221,9 +283,37 @@ def _hits(
     hits = {}
     for summary in snapshot.rows(statement, {"match": match, "ids": ids}):
         body, title = summary.pop("_body"), summary.pop("_title")
+        if body is None:  # a long release
+            body = _passage_snippet(snapshot, query, summary["id"])
+            if _OPEN not in body:
+                title = snapshot.scalar(_TITLE_ONLY, {"match": match, "id": summary["id"]})
         score = scores[summary["id"]] if scores is not None else -summary.pop("_rank")
         hits[summary["id"]] = Hit(summary, score, mark(body if _OPEN in body else title))
     return [hits[id_] for id_ in ids]
+
+
+def _passage_snippet(snapshot: Snapshot, query: AllOf, release_id: int) -> str:
+    """The snippet of a long release, from its best passage, with … wherever the body goes on
+    before or after it; empty when no passage holds the query's words (a title-only match)."""
+    words = highlighted(query)
+    if words is None:
+        return ""
+    found = snapshot.first(
+        _BEST_PASSAGE,
+        {
+            "words": compile_fts5(words),
+            "first": release_id * SPAN,
+            "last": release_id * SPAN + SPAN - 1,
+        },
+    )
+    if found is None:
+        return ""
+    snippet: str = found["snippet"]
+    if found["n"] > 0 and not snippet.startswith("…"):
+        snippet = "…" + snippet
+    if found["more"] and not snippet.endswith("…"):
+        snippet += "…"
+    return snippet
 
 
 def mark(snippet: str) -> str:
