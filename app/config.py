@@ -81,6 +81,13 @@ class Settings(BaseSettings):
         "PostgreSQL: a pooled connection's), before more are refused with a 503; default: "
         "twice the threads.",
     )
+    rank_window: int = Field(
+        default=10_000,
+        ge=1,
+        le=1_000_000,
+        description="Relevance ranks a search's matches this many at a time, the most recently "
+        "added first: exact for a match set up to this size, block by block beyond it.",
+    )
     forwarded_allow_ips: str = Field(
         default="127.0.0.1",
         description="Comma-separated addresses of the reverse proxies whose X-Forwarded-For and "

@@ -45,7 +45,16 @@ _PARSERS: dict[type, Callable[[Any], Any]] = {
 }
 
 
-def decode(cursor: str, owner: str, types: Sequence[type]) -> tuple[Any, ...]:
+Kind = type | tuple[type, None]  # (type, None): that type, or null
+
+
+def _parse(kind: Kind, value: Any) -> Any:
+    if isinstance(kind, tuple):
+        return None if value is None else _PARSERS[kind[0]](value)
+    return _PARSERS[kind](value)
+
+
+def decode(cursor: str, owner: str, types: Sequence[Kind]) -> tuple[Any, ...]:
     """The sort key of the cursor, typed as `types`, or BadRequest saying what to do instead."""
     key: tuple[Any, ...] = ()
     try:
@@ -57,7 +66,7 @@ def decode(cursor: str, owner: str, types: Sequence[type]) -> tuple[Any, ...]:
             and len(raw["k"]) == len(types)
         )
         if valid:
-            key = tuple(_PARSERS[t](v) for t, v in zip(types, raw["k"], strict=True))
+            key = tuple(_parse(t, v) for t, v in zip(types, raw["k"], strict=True))
     except (binascii.Error, ValueError, TypeError):
         valid = False
     if not valid:

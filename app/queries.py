@@ -70,17 +70,19 @@ FilterShape = tuple[bool, bool, bool, bool]
 NO_FILTERS = Filters()
 
 
-def filter_clauses(shape: FilterShape) -> list[ColumnElement[bool]]:
+def filter_clauses(shape: FilterShape, columns: Any = c) -> list[ColumnElement[bool]]:
+    """The conditions of the filters that are set, on `columns` (press_release's by default; a
+    table with the same filter columns may stand in for it)."""
     has_from, has_to, has_sources, has_languages = shape
     where: list[ColumnElement[bool]] = []
     if has_from:
-        where.append(c.published_on >= bindparam("from_date", type_=Date))
+        where.append(columns.published_on >= bindparam("from_date", type_=Date))
     if has_to:
-        where.append(c.published_on <= bindparam("to_date", type_=Date))
+        where.append(columns.published_on <= bindparam("to_date", type_=Date))
     if has_sources:
-        where.append(c.source.in_(bindparam("sources", expanding=True)))
+        where.append(columns.source.in_(bindparam("sources", expanding=True)))
     if has_languages:
-        where.append(c.language.in_(bindparam("languages", expanding=True)))
+        where.append(columns.language.in_(bindparam("languages", expanding=True)))
     return where
 
 

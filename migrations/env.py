@@ -19,7 +19,12 @@ target_metadata = PressRelease.metadata
 # tables; PostgreSQL: a generated tsvector column and its GIN index); autogenerate must not take
 # them for things the models lost.
 FTS_PREFIXES = ("press_release_fts", "press_release_passage_fts")
-POSTGRES_FTS = {("column", "search_vector"), ("index", "ix_press_release_search_vector")}
+POSTGRES_FTS = {
+    ("column", "search_vector"),
+    ("index", "ix_press_release_search_vector"),
+    ("table", "search_term"),
+    ("table", "press_release_search"),
+}
 
 
 def include_object(

@@ -49,55 +49,81 @@ def fresh_postgres(postgres_server: Engine | None) -> Iterator[str]:
 def shape(url: str) -> dict[str, object]:
     engine = create_db_engine(url)
     with engine.connect() as connection:
-        columns = connection.execute(
-            text(
-                "SELECT column_name FROM information_schema.columns "
-                "WHERE table_name = 'press_release' ORDER BY column_name"
-            )
-        ).scalars()
-        indexes = connection.execute(
-            text("SELECT indexname FROM pg_indexes WHERE tablename = 'press_release'")
-        ).scalars()
-        configs = connection.execute(
-            text("SELECT cfgname FROM pg_ts_config WHERE cfgname = 'pressroom'")
-        ).scalars()
+
+        def names(sql: str) -> list[str]:
+            return sorted(connection.execute(text(sql)).scalars())
+
         found: dict[str, object] = {
-            "columns": list(columns),
-            "indexes": set(indexes),
-            "configs": list(configs),
+            "tables": names(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+            ),
+            "columns": names(
+                "SELECT table_name || '.' || column_name FROM information_schema.columns "
+                "WHERE table_name LIKE 'press_release%'"
+            ),
+            "indexes": names("SELECT indexname FROM pg_indexes WHERE schemaname = 'public'"),
+            "triggers": names("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"),
+            "configs": names("SELECT cfgname FROM pg_ts_config WHERE cfgname = 'pressroom'"),
         }
     engine.dispose()
     return found
 
 
+RELEASE_COLUMNS = [
+    "body",
+    "content_hash",
+    "external_id",
+    "id",
+    "ingested_at",
+    "language",
+    "lead",
+    "published_on",
+    "slug",
+    "source",
+    "title",
+    "updated_at",
+    "word_count",
+]
 EXPECTED = {
-    "columns": [
-        "body",
-        "content_hash",
-        "external_id",
-        "id",
-        "ingested_at",
-        "language",
-        "lead",
-        "published_on",
-        "search_vector",
-        "slug",
-        "source",
-        "title",
-        "updated_at",
-        "word_count",
+    "tables": [
+        "alembic_version",
+        "press_release",
+        "press_release_passage",
+        "press_release_search",
+        "search_term",
     ],
-    "indexes": {
-        "pk_press_release",
-        "uq_press_release_external_id",
-        "uq_press_release_slug",
-        "ix_press_release_published_on_id_source_language",
-        "ix_press_release_source_published_on_id",
-        "ix_press_release_language_published_on_id",
-        "ix_press_release_search_vector",
-    },
+    "columns": sorted(
+        [f"press_release.{name}" for name in RELEASE_COLUMNS]
+        + [
+            f"press_release_passage.{name}"
+            for name in ("body", "id", "release_id", "search_vector", "start")
+        ]
+        + [
+            f"press_release_search.{name}"
+            for name in ("id", "language", "published_on", "search_vector", "source")
+        ]
+    ),
+    "indexes": sorted(
+        [
+            "alembic_version_pkc",
+            "pk_press_release",
+            "uq_press_release_external_id",
+            "uq_press_release_slug",
+            "ix_press_release_published_on_id_source_language",
+            "ix_press_release_source_published_on_id",
+            "ix_press_release_language_published_on_id",
+            "pk_press_release_passage",
+            "ix_press_release_passage_release_id",
+            "pk_press_release_search",
+            "ix_press_release_search_vector",
+            "ix_press_release_search_published_on_id",
+            "pk_search_term",
+        ]
+    ),
+    "triggers": ["press_release_search_ai", "press_release_search_au"],
     "configs": ["pressroom"],
 }
+EMPTY = {"tables": ["alembic_version"], "columns": [], "indexes": ["alembic_version_pkc"]}
 
 
 def test_upgrade_downgrade_upgrade(fresh_postgres: str) -> None:
@@ -105,7 +131,7 @@ def test_upgrade_downgrade_upgrade(fresh_postgres: str) -> None:
     command.upgrade(config, "head")
     assert shape(fresh_postgres) == EXPECTED
     command.downgrade(config, "base")
-    assert shape(fresh_postgres) == {"columns": [], "indexes": set(), "configs": []}
+    assert shape(fresh_postgres) == EMPTY | {"triggers": [], "configs": []}
     command.upgrade(config, "head")
     assert shape(fresh_postgres) == EXPECTED
 
@@ -149,7 +175,8 @@ def test_ingestion_is_idempotent_and_updates_in_place(postgres_url: str, load: I
         assert connection.execute(stamps).all() == before
     assert load({"r": seed_text("2025-01-01", "Zebra", "New yak.")}).updated == 1
     match = text(
-        "SELECT count(*) FROM press_release WHERE search_vector @@ to_tsquery('pressroom', :q)"
+        "SELECT count(*) FROM press_release_search "
+        "WHERE search_vector @@ to_tsquery('pressroom', :q)"
     )
     with engine.connect() as connection:
         after = connection.execute(stamps).one()

@@ -52,6 +52,14 @@ _EXISTING = select(c.external_id, c.id, c.content_hash).where(
 _TAKEN_SLUGS = select(c.slug).where(c.slug.in_(bindparam("slugs", expanding=True)))
 _IDS = select(c.external_id, c.id).where(c.external_id.in_(bindparam("ids", expanding=True)))
 _FORGET_PASSAGES = delete(passage).where(passage.c.release_id.in_(bindparam("ids", expanding=True)))
+# PostgreSQL: the lexemes of the releases just written join the vocabulary that bounds prefix
+# terms (app/search/expansions.py; SQLite reads its FTS index's own). It only grows: a word no
+# release holds any more still counts, which errs on the side of refusing a prefix.
+_LEARN_TERMS = text(
+    "INSERT INTO search_term (term) SELECT DISTINCT unnest(tsvector_to_array(s.search_vector)) "
+    "FROM press_release_search AS s JOIN press_release AS r ON r.id = s.id "
+    "WHERE r.external_id IN :ids ON CONFLICT DO NOTHING"
+).bindparams(bindparam("ids", expanding=True))
 _UPDATE = (
     update(table)
     .where(c.id == bindparam("_id"))
@@ -224,6 +232,9 @@ def _write(connection: Connection, run: Run, releases: list[Release]) -> dict[st
             connection.execute(_INDEX, {"ids": changed})
         connection.execute(_FORGET_PASSAGES, {"ids": changed})
         _store_passages(connection, [(update["_id"], update["body"]) for update in updates])
+    written = [e for e, outcome in outcomes.items() if outcome is not Outcome.UNCHANGED]
+    if written and not run.indexes_itself:
+        connection.execute(_LEARN_TERMS, {"ids": written})
     return outcomes
 
 

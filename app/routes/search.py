@@ -73,6 +73,7 @@ async def search(
     """
     query = parse(q)
     wanted = [Facet(name) for name in dict.fromkeys(facets.split(","))] if facets else ()
+    window = request.app.state.settings.rank_window
     results = await read(
         request,
         lambda snapshot: run_search(
@@ -83,6 +84,7 @@ async def search(
             filters=filters,
             cursor=cursor,
             facets=wanted,
+            window=window,
         ),
     )
     prefix = detail_url_prefix(request)

@@ -229,9 +229,9 @@ def _count(node: Node) -> int:
             return 1
 
 
-def highlighted(node: Node) -> AnyOf | None:
-    """What a body snippet marks: every term and phrase the query looks for in the body (not the
-    excluded ones, nor those for the title only), as alternatives; None when there is none."""
+def highlighted(node: Node, *, titles: bool = False) -> AnyOf | None:
+    """What a snippet marks: every term and phrase the query looks for (not the excluded ones),
+    as alternatives; with `titles`, those for the title only too. None when there is none."""
     leaves: list[Node] = []
 
     def collect(node: Node) -> None:
@@ -242,9 +242,24 @@ def highlighted(node: Node) -> AnyOf | None:
             case AnyOf(options):
                 for child in options:
                     collect(child)
-            case Term(title_only=False) | Phrase(title_only=False):
-                if node not in leaves:
+            case Term() | Phrase():
+                if (titles or not node.title_only) and node not in leaves:
                     leaves.append(node)
 
     collect(node)
     return AnyOf(tuple(leaves)) if leaves else None
+
+
+def prefixes(node: Node) -> list[Term]:
+    """The prefix terms of the query (`kazakh*`), excluded ones too, each once."""
+    found: list[Term] = []
+    match node:
+        case AllOf(required, excluded):
+            for child in (*required, *excluded):
+                found += [term for term in prefixes(child) if term not in found]
+        case AnyOf(options):
+            for child in options:
+                found += [term for term in prefixes(child) if term not in found]
+        case Term(prefix=True):
+            found.append(node)
+    return found

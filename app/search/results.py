@@ -1,7 +1,7 @@
 """What every search backend takes and returns, besides the query itself."""
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -68,13 +68,67 @@ def sum_facets(
     }
 
 
+# Relevance is ranked a block of matches at a time: the WINDOW matches with the highest ids (the
+# most recently added) first, ranked among themselves, then the next WINDOW, and so on. Ranking
+# every match costs each engine time in proportion to the matches (FTS5 computes bm25 for each;
+# PostgreSQL reads each one's tsvector), seconds for a common word in a large archive; a block
+# costs the same whatever the archive holds. A match set of up to WINDOW matches is one block:
+# ranked exactly, as a whole. RANK_WINDOW sets it.
+WINDOW = 10_000
+FIRST_BLOCK = 2**62  # the first block's upper bound on ids: above every id
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """Where a relevance walk resumes: in the block of the matches with ids up to `hi`, after the
+    row whose (score key, id) is `after`, or at the block's start when `after` is None."""
+
+    hi: int
+    after: tuple[float, int] | None = None
+
+
+# fetch(hi, after, n): up to n rows of block `hi` past `after`, best first, each with its `k0`
+# (the engine's score key), `k1` (id), and its block's `lo` and `top` (lowest and highest id) and
+# `size` (how many matches it holds).
+Fetch = Callable[[int, tuple[float, int] | None, int], list[Row]]
+
+
+def relevance_page(
+    fetch: Fetch, start: Position, limit: int, window: int
+) -> tuple[list[Row], Position | None, bool]:
+    """A page of `limit` rows from `start`, from as many blocks as it takes; the position of the
+    next page (None at the end); and whether the page holds the whole match set."""
+    rows: list[Row] = []
+    hi, after = start.hi, start.after
+    blocks = 0
+    while len(rows) <= limit:
+        found = fetch(hi, after, limit + 1 - len(rows))
+        blocks += 1
+        rows += found
+        if len(rows) > limit or not found or found[0]["size"] < window or found[0]["lo"] <= 1:
+            break
+        hi, after = found[0]["lo"] - 1, None  # the block is spent: on to the next one
+    whole = start == Position(FIRST_BLOCK) and blocks == 1 and len(rows) <= limit
+    whole = whole and (not rows or rows[0]["size"] < window)
+    if len(rows) <= limit:
+        return rows, None, whole
+    last, following = rows[limit - 1], rows[limit]
+    if following["top"] == last["top"]:  # the next page goes on in the same block
+        return rows[:limit], Position(last["top"], (last["k0"], last["k1"])), False
+    return rows[:limit], Position(following["top"]), False
+
+
 @dataclass(frozen=True, slots=True)
 class PageRequest:
     """What both backends do alike around their own queries: the cursor's owner (the compiled query,
-    the sort and the filters), the bound parameters, and the next page's cursor."""
+    the sort and the filters), the bound parameters, where a relevance walk resumes, and the next
+    page's cursor."""
 
     owner: str
     params: dict[str, Any]
+    position: Position
 
     @classmethod
     def make(
@@ -86,22 +140,29 @@ class PageRequest:
         cursor: str | None,
         limit: int,
         query_param: str,
+        window: int,
     ) -> "PageRequest":
-        owner = cursors.fingerprint("search", compiled, sort, filters)
-        params = filters.params() | {query_param: compiled, "limit": limit + 1}
-        if cursor is not None:
-            types = (float, int) if sort is SearchSort.RELEVANCE else (date, int)
-            params["k0"], params["k1"] = cursors.decode(cursor, owner, types)
-        return cls(owner, params)
+        # The window is the cursor's business too: blocks of another size are other pages.
+        owner = cursors.fingerprint("search", compiled, sort, filters, window)
+        params = filters.params() | {query_param: compiled, "limit": limit + 1, "window": window}
+        position = Position(FIRST_BLOCK)
+        if cursor is not None and sort is SearchSort.RELEVANCE:
+            hi, k0, k1 = cursors.decode(cursor, owner, (int, (float, None), (int, None)))
+            position = Position(hi, None if k0 is None or k1 is None else (k0, k1))
+        elif cursor is not None:
+            params["k0"], params["k1"] = cursors.decode(cursor, owner, (date, int))
+        return cls(owner, params, position)
 
-    def cut(
-        self, ranked: list[dict[str, Any]], limit: int
-    ) -> tuple[list[dict[str, Any]], str | None]:
-        """The page's rows (one more was fetched to know) and the next page's cursor, if any."""
+    def cut(self, ranked: list[Row], limit: int) -> tuple[list[Row], str | None]:
+        """A date-ordered page's rows (one more was fetched to know) and the next page's cursor."""
         if len(ranked) <= limit:
             return ranked, None
         page = ranked[:limit]
         k0, k1 = page[-1]["k0"], page[-1]["k1"]
-        return page, cursors.encode(
-            [k0.isoformat() if isinstance(k0, date) else k0, k1], self.owner
-        )
+        return page, cursors.encode([k0.isoformat(), k1], self.owner)
+
+    def relevance_cursor(self, position: Position | None) -> str | None:
+        if position is None:
+            return None
+        k0, k1 = position.after or (None, None)
+        return cursors.encode([position.hi, k0, k1], self.owner)

@@ -1,0 +1,129 @@
+"""Searches whose cost is bounded by the page: relevance ranked a block of matches at a time, and
+prefix terms bounded by the words of the index they stand for. On both engines, the same answers."""
+
+import itertools
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.config import Settings
+from app.main import create_app
+from app.search.expansions import MAX_EXPANSIONS
+from tests.conftest import Ingest, assert_problem, seed_text
+
+# id → how often the release says "common": the more, the better it ranks
+OCCURRENCES = [5, 1, 8, 2, 7, 3, 6, 4]
+
+
+@pytest.fixture
+def ranked(load: Ingest) -> None:
+    for i, times in enumerate(OCCURRENCES, start=1):
+        load({f"r{i}": seed_text("2025-01-01", f"Report {i}", " ".join(["common"] * times))})
+
+
+@pytest.fixture
+def windowed(database_url: str) -> Iterator[TestClient]:
+    """The API ranking relevance three matches at a time."""
+    with TestClient(create_app(Settings(database_url=database_url, rank_window=3))) as client:
+        yield client
+
+
+def walk(
+    client: TestClient, params: dict[str, Any], between: Any = None, total: int = 8
+) -> list[int]:
+    """The ids of every page of the search, calling `between()` after the first page; every
+    page's total is `total` (before `between`, 8)."""
+    seen: list[int] = []
+    cursor = None
+    for _ in range(100):
+        page = client.get("/v1/search", params=params | ({"cursor": cursor} if cursor else {}))
+        assert page.status_code == 200, page.json()
+        body = page.json()
+        assert body["total"] == (total if between is None else len(OCCURRENCES))
+        seen += [item["press_release"]["id"] for item in body["items"]]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            return seen
+        if between is not None:
+            between()
+            between = None
+    raise AssertionError("the walk did not end")
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3, 5, 20])
+def test_relevance_is_exact_within_each_block_newest_block_first(
+    windowed: TestClient, ranked: None, limit: int
+) -> None:
+    # blocks of three, the highest ids first: {8, 7, 6} ranked 7 (6 times), 8 (4), 6 (3); then
+    # {5, 4, 3}: 3 (8), 5 (7), 4 (2); then {2, 1}: 1 (5), 2 (1)
+    assert walk(windowed, {"q": "common", "limit": limit}) == [7, 8, 6, 3, 5, 4, 1, 2]
+
+
+def test_a_match_set_within_the_window_is_ranked_as_a_whole(
+    client: TestClient, ranked: None
+) -> None:
+    assert walk(client, {"q": "common", "limit": 3}) == [3, 5, 7, 1, 8, 6, 4, 2]
+
+
+def test_a_release_added_during_a_relevance_walk_does_not_enter_it(
+    windowed: TestClient, ranked: None, load: Ingest
+) -> None:
+    def add_the_best_match() -> None:
+        load({"best": seed_text("2025-01-02", "Best", " ".join(["common"] * 20))})
+
+    seen = walk(windowed, {"q": "common", "limit": 2}, between=add_the_best_match, total=9)
+    assert seen == [7, 8, 6, 3, 5, 4, 1, 2]
+
+
+@pytest.fixture
+def many_words(load: Ingest) -> None:
+    """Releases holding MAX_EXPANSIONS + 2 distinct words that start with `zq`, all but two of
+    them with `zqa`; and the word `delegations`."""
+    letters = "bcdfghjkmnpqrtvwxz"  # consonants that neither stemmer takes off a word's end
+    words = ["zq" + a + b + c for a, b, c in itertools.product("a", letters, letters)]
+    words = [*words[:MAX_EXPANSIONS], "zqbxyz", "zqcxyz"]
+    for n in range(0, len(words), 10):
+        text = " ".join(words[n : n + 10])
+        load({f"w{n}": seed_text("2025-01-01", f"Words {n}", f"The delegations list {text}.")})
+
+
+def test_a_prefix_that_stands_for_too_many_words_is_a_400_that_says_so(
+    client: TestClient, many_words: None
+) -> None:
+    response = client.get("/v1/search", params={"q": "zq*"})
+    assert_problem(
+        response,
+        400,
+        "Bad Request",
+        f"The prefix zq* stands for more than {MAX_EXPANSIONS} words of the index (a query's "
+        f"prefixes may stand for at most {MAX_EXPANSIONS}): write more of the word before the *, "
+        "or search for the whole word.",
+        "/v1/search",
+    )
+    # the same words, bounded by what the query's prefixes stand for in all
+    response = client.get("/v1/search", params={"q": "zqa* OR zqb*"})
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("The prefix zqb* stands for more than 0 words")
+
+
+@pytest.mark.parametrize(
+    ("q", "total"), [("zqa*", 13), ("zqb*", 1), ("zqbx*", 1), ("zqaj*", 3), ("zqd*", 0)]
+)
+def test_a_prefix_within_the_bound_finds_what_it_stands_for(
+    client: TestClient, many_words: None, q: str, total: int
+) -> None:
+    response = client.get("/v1/search", params={"q": q, "limit": 1})
+    assert (response.status_code, response.json()["total"]) == (200, total)
+
+
+@pytest.mark.parametrize("sort", ["relevance", "newest"])
+def test_a_prefix_is_marked_in_the_snippet_as_the_release_wrote_it(
+    client: TestClient, load: Ingest, sort: str
+) -> None:
+    load({"d": seed_text("2025-01-01", "Talks", "Two delegations met in Almaty.")})
+    [hit] = client.get("/v1/search", params={"q": "deleg*", "sort": sort}).json()["items"]
+    assert "<mark>delegations</mark>" in hit["snippet"]
+    [hit] = client.get("/v1/search", params={"q": "title:tal*", "sort": sort}).json()["items"]
+    assert hit["snippet"] == "<mark>Talks</mark>"
