@@ -88,6 +88,12 @@ class Settings(BaseSettings):
         description="Relevance ranks a search's matches this many at a time, the most recently "
         "added first: exact for a match set up to this size, block by block beyond it.",
     )
+    search_budget: int = Field(
+        default=500_000,
+        ge=1,
+        description="The postings (a release holding a word) a search may read, estimated before "
+        "it runs; a broader one is refused with a 400. Never less than the archive's size.",
+    )
     forwarded_allow_ips: str = Field(
         default="127.0.0.1",
         description="Comma-separated addresses of the reverse proxies whose X-Forwarded-For and "

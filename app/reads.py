@@ -103,7 +103,7 @@ class Statement:
 class Snapshot:
     """One request's consistent view of the database: run statements, get plain dict rows."""
 
-    __slots__ = ("_cursor", "_dbapi_error", "_dialect", "_totals")
+    __slots__ = ("_cursor", "_dbapi_error", "_dialect", "_totals", "_version")
 
     def __init__(
         self, dbapi_connection: Any, dialect: Dialect, totals: "Totals | None" = None
@@ -112,6 +112,7 @@ class Snapshot:
         self._dialect = dialect
         self._dbapi_error = dialect.loaded_dbapi.Error
         self._totals = totals
+        self._version: int | None = None  # SQLite's data_version, read once per snapshot
 
     @property
     def dialect_name(self) -> str:
@@ -155,7 +156,9 @@ class Snapshot:
         if totals is None:
             total: int = self.scalar(statement, params)
             return total
-        version = self._driver_scalar("PRAGMA data_version")
+        if self._version is None:
+            self._version = self._driver_scalar("PRAGMA data_version")
+        version = self._version
         # Keyed by the values the count depends on: not the page size, nor the cursor.
         names = statement.compiled(self._dialect).compiled.binds
         key = (statement, *((name, _hashable(params[name])) for name in names if name in params))

@@ -73,7 +73,7 @@ async def search(
     """
     query = parse(q)
     wanted = [Facet(name) for name in dict.fromkeys(facets.split(","))] if facets else ()
-    window = request.app.state.settings.rank_window
+    settings = request.app.state.settings
     results = await read(
         request,
         lambda snapshot: run_search(
@@ -84,7 +84,8 @@ async def search(
             filters=filters,
             cursor=cursor,
             facets=wanted,
-            window=window,
+            window=settings.rank_window,
+            postings=settings.search_budget,
         ),
     )
     prefix = detail_url_prefix(request)

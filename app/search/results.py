@@ -49,6 +49,12 @@ class SearchResults:
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
 
 
+def cube_total(cube: Iterable[Mapping[str, Any]]) -> int:
+    """How many matches a facet cube counts (each row's count is its last value): the whole match
+    set, releases with no value in a facet included, so a search with facets needs no count."""
+    return sum(list(row.values())[-1] for row in cube)
+
+
 def sum_facets(
     facets: tuple[Facet, ...], cube: Iterable[Mapping[str, Any]]
 ) -> dict[str, list[tuple[str, int]]]:

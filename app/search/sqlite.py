@@ -25,6 +25,7 @@ from sqlalchemy import (
 
 from app.queries import NO_FILTERS, Filters, FilterShape, after, c, filter_clauses, table
 from app.reads import Snapshot, Statement
+from app.search import budget
 from app.search.expansions import expand, prefix_range
 from app.search.grammar import AllOf, AnyOf, Node, Phrase, Term
 from app.search.results import (
@@ -33,6 +34,7 @@ from app.search.results import (
     PageRequest,
     SearchResults,
     SearchSort,
+    cube_total,
     relevance_page,
     sum_facets,
 )
@@ -118,6 +120,46 @@ def _matching(shape: FilterShape) -> tuple[Any, list[ColumnElement[bool]]]:
 
 
 @cache
+def _sampled(shape: FilterShape) -> Statement:
+    """How many of the releases with ids above `since` match (app/search/budget.py's sample)."""
+    source, where = _matching(shape)
+    return Statement(
+        select(func.count()).select_from(source).where(*where, fts.c.rowid > bindparam("since"))
+    )
+
+
+def _check_budget(  # noqa: PLR0917  (one call site, in order)
+    snapshot: Snapshot,
+    query: AllOf,
+    expansions: dict[Term, list[str]],
+    filters: Filters,
+    facets: bool,
+    postings: int,
+) -> None:
+    """BadRequest when the query's work, estimated on a sample of the newest releases (counts
+    remembered per database version, like every exact count), is over the budget."""
+    if not budget.needs_estimate(query, facets):
+        return
+    archive = snapshot.scalar(_ARCHIVE_SIZE) or 0
+    since = archive - budget.SAMPLE
+    size = max(1, min(budget.SAMPLE, archive))
+    words_only = _sampled(NO_FILTERS.shape)
+
+    def shares(words: Sequence[str]) -> dict[str, float]:
+        return {
+            word: snapshot.count(words_only, {"match": string(word), "since": since}) / size
+            for word in words
+        }
+
+    matches = 0.0
+    if facets:
+        params = filters.params() | {"match": compile_fts5(query), "since": since}
+        matches = snapshot.count(_sampled(filters.shape), params) / size
+    found = budget.estimate(query, expansions, shares, matches, archive)
+    budget.check(found, facets=facets, archive=archive, postings=postings)
+
+
+@cache
 def _count(shape: FilterShape) -> Statement:
     # count(*) over a MATCH alone is answered from the index's doclists without ranking: cheap.
     source, where = _matching(shape)
@@ -194,8 +236,10 @@ def search(
     cursor: str | None = None,
     facets: Sequence[Facet] = (),
     window: int = WINDOW,
+    postings: int = budget.BUDGET,
 ) -> SearchResults:
     expansions = expand(query, _lookup(snapshot))
+    _check_budget(snapshot, query, expansions, filters, bool(facets), postings)
     match = compile_fts5(query)
     request = PageRequest.make(
         match,
@@ -207,7 +251,12 @@ def search(
         window=window,
     )
     params = request.params
+    cube = snapshot.rows(_facet_cube(filters.shape, tuple(facets)), params) if facets else None
     count = _count(filters.shape)
+
+    def exact_total() -> int:
+        return cube_total(cube) if cube is not None else snapshot.count(count, params)
+
     scores = None
     if sort is SearchSort.RELEVANCE:
 
@@ -218,20 +267,17 @@ def search(
             return snapshot.rows(_block(filters.shape, position is not None), params | where)
 
         ranked, following, whole = relevance_page(fetch, request.position, limit, window)
-        total = len(ranked) if whole else snapshot.count(count, params)
+        total = len(ranked) if whole else exact_total()
         next_cursor = request.relevance_cursor(following)
         scores = {row["id"]: -row["k0"] for row in ranked}
     else:
-        total = snapshot.count(count, params)
+        total = exact_total()
         walk = _walk_dates(total, limit, snapshot)
         ranked = snapshot.rows(_date_page(filters.shape, sort, cursor is not None, walk), params)
         ranked, next_cursor = request.cut(ranked, limit)
 
     found = hits(snapshot, query, expansions, [row["id"] for row in ranked], scores)
-    counts = {}
-    if facets:
-        cube = snapshot.rows(_facet_cube(filters.shape, tuple(facets)), params)
-        counts = sum_facets(tuple(facets), cube)
+    counts = {} if cube is None else sum_facets(tuple(facets), cube)
     return SearchResults(hits=found, total=total, next_cursor=next_cursor, facets=counts)
 
 

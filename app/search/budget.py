@@ -1,0 +1,119 @@
+"""A search's work estimated before it runs, and refused when it is too much.
+
+Both engines' cost grows with the postings a query reads (a posting: one release holding one
+word): FTS5 counts a query's matches by merging its words' document lists and computes bm25 from
+each word's and phrase's document count, a full pass over each; PostgreSQL reads the tsvector of
+every match to count and to facet them. Ranking is bounded by the relevance window, snippets by
+the page; these passes are not. Measured on the 100,000-release archive: `the` (in every release)
+25 ms, but sixteen such words ORed 220 ms, four phrases like "of the" 330 ms, `the` with three
+facets 210 ms.
+
+So a query's postings are estimated from a sample, the SAMPLE most recent releases (each word's
+share of them, scaled to the archive): a word counts its postings, a phrase PHRASE_WEIGHT times
+its rarest word's (positions are compared too), a prefix the sum of the words it stands for, and
+facets FACET_WEIGHT times the matches (each match's row is read and grouped). A query estimated
+above the budget, SEARCH_BUDGET postings (BUDGET by default) or the archive's size if larger (a
+search for any one word is always answered), is refused with a 400 that says what made it broad
+and what to do instead: a deterministic answer for a given archive, like Elasticsearch's clause
+and bucket limits, rather than a timeout that depends on the load. The weights were measured on
+both engines (bench/RESULTS.md, issue 11).
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from app.errors import BadRequest
+from app.search.expansions import words
+from app.search.grammar import AllOf, AnyOf, Node, Phrase, Term
+
+SAMPLE = 2000
+BUDGET = 500_000
+PHRASE_WEIGHT = 4
+FACET_WEIGHT = 6
+
+# shares(words): for each word, the share (0 to 1) of the sampled releases that hold it.
+Shares = Callable[[Sequence[str]], dict[str, float]]
+
+
+@dataclass(frozen=True, slots=True)
+class Estimate:
+    postings: int
+    matches: int
+
+    def work(self, facets: bool) -> int:
+        return self.postings + (FACET_WEIGHT * self.matches if facets else 0)
+
+
+def _leaves(node: Node) -> list[Term | Phrase]:
+    match node:
+        case AllOf(required, excluded):
+            return [leaf for child in (*required, *excluded) for leaf in _leaves(child)]
+        case AnyOf(options):
+            return [leaf for child in options for leaf in _leaves(child)]
+        case Term() | Phrase():
+            return [node]
+    raise TypeError(node)  # pragma: no cover  (the match above is exhaustive)
+
+
+def needs_estimate(query: AllOf, facets: bool) -> bool:
+    """Whether the query could go over the budget: a single word cannot (the budget is at least
+    the archive's size), so the commonest searches are never sampled."""
+    leaves = _leaves(query)
+    single = len(leaves) == 1 and isinstance(leaves[0], Term) and not leaves[0].prefix
+    return facets or not single or len(words(leaves[0].text)) > 1
+
+
+def estimate(
+    query: AllOf,
+    expansions: dict[Term, list[str]],
+    shares: Shares,
+    matches_share: float,
+    archive: int,
+) -> Estimate:
+    """The postings the query reads and the matches it has, estimated from shares of the
+    sample; `expansions` are the words each prefix term stands for."""
+    leaves = _leaves(query)
+    needed: list[str] = []
+    for leaf in leaves:
+        if isinstance(leaf, Term) and leaf.prefix:
+            needed += expansions.get(leaf, [])
+            needed += words(leaf.text)[:-1]
+        else:
+            needed += words(leaf.text)
+    share = shares(list(dict.fromkeys(word.lower() for word in needed)))
+
+    def of(word: str) -> float:
+        return share.get(word.lower(), 0.0)
+
+    postings = 0.0
+    for leaf in leaves:
+        parts = words(leaf.text)
+        if isinstance(leaf, Term) and leaf.prefix:
+            stands_for = sum(of(word) for word in expansions.get(leaf, []))
+            rest = [of(word) for word in parts[:-1]]
+            postings += PHRASE_WEIGHT * min([stands_for, *rest]) if rest else stands_for
+        elif isinstance(leaf, Phrase) or len(parts) > 1:
+            postings += PHRASE_WEIGHT * min((of(word) for word in parts), default=0.0)
+        else:
+            postings += of(parts[0]) if parts else 0.0
+    return Estimate(postings=round(postings * archive), matches=round(matches_share * archive))
+
+
+def check(estimate: Estimate, *, facets: bool, archive: int, postings: int = BUDGET) -> None:
+    """BadRequest when the estimated work is over the budget: `postings`, or the archive's size
+    if larger."""
+    budget = max(postings, archive)
+    if estimate.work(facets) <= budget:
+        return
+    if facets and estimate.postings <= budget:
+        raise BadRequest(
+            f"The query matches about {estimate.matches:,} releases, too many to count facets "
+            f"for quickly (a search may read about {budget:,} postings, and facets read "
+            f"{FACET_WEIGHT} for each match). Leave out `facets`, or narrow the query with a "
+            "rarer word, a date range or a filter."
+        )
+    raise BadRequest(
+        f"The query is too broad to answer quickly: its words and phrases occur about "
+        f"{estimate.postings:,} times in the archive, and a search may read about {budget:,}. "
+        "Use rarer words, fewer alternatives (OR), or phrases that hold a rarer word."
+    )
