@@ -127,3 +127,54 @@ def test_a_prefix_is_marked_in_the_snippet_as_the_release_wrote_it(
     assert "<mark>delegations</mark>" in hit["snippet"]
     [hit] = client.get("/v1/search", params={"q": "title:tal*", "sort": sort}).json()["items"]
     assert hit["snippet"] == "<mark>Talks</mark>"
+
+
+@pytest.fixture
+def budgeted(database_url: str, load: Ingest) -> Iterator[TestClient]:
+    """Twenty releases that all hold `common` and `alpha`, two of them `rare`, served with a
+    budget of 10 postings (the archive's 20 releases, then, since it is never less)."""
+    for i in range(1, 21):
+        extra = " rare" if i <= 2 else ""
+        load({f"b{i:02}": seed_text("2025-01-01", f"Budget {i}", f"common alpha{extra}")})
+    with TestClient(create_app(Settings(database_url=database_url, search_budget=10))) as client:
+        yield client
+
+
+def broad(postings: int) -> str:
+    return (
+        f"The query is too broad to answer quickly: its words and phrases occur about "
+        f"{postings} times in the archive, and a search may read about 20. Use rarer words, "
+        "fewer alternatives (OR), or phrases that hold a rarer word."
+    )
+
+
+@pytest.mark.parametrize(
+    ("q", "postings"),
+    [("common OR alpha", 40), ("common alpha", 40), ('"common alpha"', 80), ("rare OR alpha", 22)],
+)
+def test_a_query_estimated_over_the_budget_is_a_400_that_says_why(
+    budgeted: TestClient, q: str, postings: int
+) -> None:
+    response = budgeted.get("/v1/search", params={"q": q})
+    assert_problem(response, 400, "Bad Request", broad(postings), "/v1/search")
+
+
+@pytest.mark.parametrize(("q", "total"), [("common", 20), ("rare", 2), ('"rare"', 2)])
+def test_a_query_within_the_budget_is_answered(budgeted: TestClient, q: str, total: int) -> None:
+    response = budgeted.get("/v1/search", params={"q": q})
+    assert (response.status_code, response.json()["total"]) == (200, total)
+
+
+def test_facets_over_too_many_matches_are_a_400_that_says_so(budgeted: TestClient) -> None:
+    response = budgeted.get("/v1/search", params={"q": "common", "facets": "year"})
+    assert_problem(
+        response,
+        400,
+        "Bad Request",
+        "The query matches about 20 releases, too many to count facets for quickly (a search "
+        "may read about 20 postings, and facets read 6 for each match). Leave out `facets`, or "
+        "narrow the query with a rarer word, a date range or a filter.",
+        "/v1/search",
+    )
+    within = budgeted.get("/v1/search", params={"q": "rare", "facets": "year"}).json()
+    assert (within["total"], within["facets"]) == (2, {"year": [{"value": "2025", "count": 2}]})
