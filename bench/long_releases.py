@@ -11,22 +11,16 @@ Goal (issue 11): a search that matches a long release within 3 x the one that do
 
 import argparse
 import http.client
-import os
 import statistics
-import subprocess
 import sys
 import time
 import urllib.parse
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-
-from app.schema_version import upgrade
 from bench.long_release import MARKER, long_releases_file, with_long_releases
+from bench.postgres_archive import archive_database
 from bench.results import Report
 from bench.server import running_server, warm
 
@@ -56,40 +50,6 @@ def timed(connection: http.client.HTTPConnection, q: str) -> tuple[float, int]:
     return elapsed, response.status
 
 
-def postgres_archives(server_url: str, archive: Path) -> tuple[str, str, list[str]]:
-    """Two PostgreSQL databases, the archive without and with the long releases, loaded by
-    `pressroom ingest`; their URLs and names (to drop)."""
-    server = create_engine(
-        make_url(server_url).set(database="postgres"), isolation_level="AUTOCOMMIT"
-    )
-    names = [f"pressroom_long_{uuid.uuid4().hex[:8]}" for _ in range(2)]
-    urls = []
-    for name in names:
-        with server.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
-        upgrade(url)
-        urls.append(url)
-    env = os.environ
-    for url, paths in ((urls[0], [archive]), (urls[1], [archive, long_releases_file()])):
-        command = [sys.executable, "-m", "app.cli", "ingest", *map(str, paths)]
-        subprocess.run(command, env=env | {"DATABASE_URL": url}, check=True)
-        with create_engine(url, isolation_level="AUTOCOMMIT").connect() as connection:
-            connection.execute(text("VACUUM ANALYZE"))
-    server.dispose()
-    return urls[0], urls[1], names
-
-
-def drop(server_url: str, names: list[str]) -> None:
-    server = create_engine(
-        make_url(server_url).set(database="postgres"), isolation_level="AUTOCOMMIT"
-    )
-    with server.connect() as connection:
-        for name in names:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    server.dispose()
-
-
 def measure(without: str, with_long: str, rounds: int) -> dict[tuple[str, str], list[float]]:
     samples: dict[tuple[str, str], list[float]] = {}
     with client(without) as before, client(with_long) as after:
@@ -115,43 +75,40 @@ def main() -> int:
         args.db, args.db.with_name(f"long-{args.db.stem.split('-')[-1]}.db")
     )
     runs = {"sqlite": (f"sqlite:///{args.db}", f"sqlite:///{long_db}")}
-    names: list[str] = []
     if args.postgres:
-        without, with_long, names = postgres_archives(args.postgres, args.archive)
-        runs["postgresql"] = (without, with_long)
+        runs["postgresql"] = (
+            archive_database(args.postgres, [args.archive]),
+            archive_database(args.postgres, [args.archive, long_releases_file()]),
+        )
     out = Report("long-releases")
     out(f"{args.rounds} rounds, single client over HTTP, p50 (p95) in ms")
-    try:
-        for engine, (without, with_long) in runs.items():
-            if engine == "sqlite":
-                warm(args.db)
-                warm(long_db)
-            samples = measure(without, with_long, args.rounds)
-            out()
-            out(f"**{engine}**")
-            out()
+    for engine, (without, with_long) in runs.items():
+        if engine == "sqlite":
+            warm(args.db)
+            warm(long_db)
+        samples = measure(without, with_long, args.rounds)
+        out()
+        out(f"**{engine}**")
+        out()
+        out(
+            "| search | hits a long release | p50 (p95) | one that does not | p50 (p95) "
+            "| ratio | goal: 3 x | the first without the long releases |"
+        )
+        out("|---|---|---|---|---|---|---|---|")
+        for name, hits, misses in PAIRS:
+            hit, miss = samples[(hits, "with")], samples[(misses, "with")]
+            ratio = statistics.median(hit) / statistics.median(miss)
+            verdict = "met" if ratio <= 3 else "missed"
+            before = samples[(hits, "without")]
+
+            def cell(values: list[float]) -> str:
+                p95 = statistics.quantiles(values, n=20)[-1]
+                return f"{statistics.median(values):.1f} ({p95:.1f})"
+
             out(
-                "| search | hits a long release | p50 (p95) | one that does not | p50 (p95) "
-                "| ratio | goal: 3 x | the first without the long releases |"
+                f"| {name} | `{hits}` | {cell(hit)} | `{misses}` | {cell(miss)} "
+                f"| {ratio:.2f} | {verdict} | {cell(before)} |"
             )
-            out("|---|---|---|---|---|---|---|---|")
-            for name, hits, misses in PAIRS:
-                hit, miss = samples[(hits, "with")], samples[(misses, "with")]
-                ratio = statistics.median(hit) / statistics.median(miss)
-                verdict = "met" if ratio <= 3 else "missed"
-                before = samples[(hits, "without")]
-
-                def cell(values: list[float]) -> str:
-                    p95 = statistics.quantiles(values, n=20)[-1]
-                    return f"{statistics.median(values):.1f} ({p95:.1f})"
-
-                out(
-                    f"| {name} | `{hits}` | {cell(hit)} | `{misses}` | {cell(miss)} "
-                    f"| {ratio:.2f} | {verdict} | {cell(before)} |"
-                )
-    finally:
-        if names:
-            drop(args.postgres, names)
     out.write()
     return 0
 

@@ -10,7 +10,8 @@ facets 210 ms.
 
 So a query's postings are estimated from a sample, the SAMPLE most recent releases (each word's
 share of them, scaled to the archive): a word counts its postings, a phrase PHRASE_WEIGHT times
-its rarest word's (positions are compared too), a prefix the sum of the words it stands for, and
+its rarest word's (positions are compared too), a prefix PREFIX_WEIGHT times the sum of the words
+it stands for (FTS5 merges their lists, positions and all, before it can use them), and
 facets FACET_WEIGHT times the matches (each match's row is read and grouped). A query estimated
 above the budget, SEARCH_BUDGET postings (BUDGET by default) or the archive's size if larger (a
 search for any one word is always answered), is refused with a 400 that says what made it broad
@@ -29,6 +30,7 @@ from app.search.grammar import AllOf, AnyOf, Node, Phrase, Term
 SAMPLE = 2000
 BUDGET = 500_000
 PHRASE_WEIGHT = 4
+PREFIX_WEIGHT = 2
 FACET_WEIGHT = 6
 
 # shares(words): for each word, the share (0 to 1) of the sampled releases that hold it.
@@ -89,7 +91,7 @@ def estimate(
     for leaf in leaves:
         parts = words(leaf.text)
         if isinstance(leaf, Term) and leaf.prefix:
-            stands_for = sum(of(word) for word in expansions.get(leaf, []))
+            stands_for = PREFIX_WEIGHT * sum(of(word) for word in expansions.get(leaf, []))
             rest = [of(word) for word in parts[:-1]]
             postings += PHRASE_WEIGHT * min([stands_for, *rest]) if rest else stands_for
         elif isinstance(leaf, Phrase) or len(parts) > 1:
