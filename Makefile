@@ -21,7 +21,7 @@ help:
 	@echo "make install   create $(VENV)/ from uv.lock"
 	@echo "make run       install, migrate, ingest seeds/, serve on HOST:PORT (default 127.0.0.1:8000)"
 	@echo "make test      install, then ruff, mypy and pytest"
-	@echo "make bench     every benchmark in bench/, written into bench/RESULTS.md (about 30 min)"
+	@echo "make bench     every benchmark in bench/, written into bench/RESULTS.md (about 40 min)"
 	@echo "make format    apply ruff's fixes and formatting"
 
 # uv itself is bootstrapped with pip into the project's venv, pinned; `uv sync` then installs exactly
@@ -61,8 +61,9 @@ test: lint typecheck pytest
 
 # Every benchmark in bench/, each writing its figures into bench/RESULTS.md: the synthetic archives
 # (generated and ingested once, then reused from bench/out/), Pressroom against a bare FastAPI app
-# with wrk at each size, search latency, ingestion speed, a 64-client load and, when a PostgreSQL
-# server answers at BENCH_POSTGRES, the two engines side by side. About 30 minutes with 1,000,000.
+# with wrk at each size, search latency, ingestion speed, a 64-client load, long releases, broad
+# queries, a storm of heavy searches and, when a PostgreSQL server answers at BENCH_POSTGRES, those
+# last three on it too and the two engines side by side. About 40 minutes with 1,000,000.
 BENCH_SIZES ?= 10000 100000 1000000
 BENCH_POSTGRES ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 bench: install
@@ -76,6 +77,7 @@ bench: install
 	    && DATABASE_URL=sqlite:///bench/out/loading.db $(VENV)/bin/pressroom ingest \
 	       bench/out/archive-$$n.jsonl \
 	    && mv bench/out/loading.db bench/out/bench-$$n.db; } || exit 1; \
+	  DATABASE_URL=sqlite:///bench/out/bench-$$n.db $(VENV)/bin/pressroom migrate || exit 1; \
 	done
 	$(VENV)/bin/python -m bench.ratios --sizes $(BENCH_SIZES)
 	$(VENV)/bin/python -m bench.search_latency --db bench/out/bench-100000.db
@@ -83,8 +85,12 @@ bench: install
 	$(VENV)/bin/python -m bench.load --db bench/out/bench-100000.db
 	@if $(VENV)/bin/python -c "import sys, psycopg; psycopg.connect(sys.argv[1]).close()" \
 	    "$$(echo '$(BENCH_POSTGRES)' | sed 's/+psycopg//')" 2>/dev/null; then \
-	  $(VENV)/bin/python -m bench.engines --postgres '$(BENCH_POSTGRES)'; \
-	else echo "bench.engines skipped: no PostgreSQL answers at $(BENCH_POSTGRES)"; fi
+	  postgres="--postgres $(BENCH_POSTGRES)"; \
+	else echo "PostgreSQL skipped: no server answers at $(BENCH_POSTGRES)"; postgres=; fi; \
+	$(VENV)/bin/python -m bench.long_releases $$postgres \
+	&& $(VENV)/bin/python -m bench.broad_queries $$postgres \
+	&& $(VENV)/bin/python -m bench.storm $$postgres \
+	&& { [ -z "$$postgres" ] || $(VENV)/bin/python -m bench.engines $$postgres; }
 
 format: install
 	$(VENV)/bin/ruff check --fix .

@@ -89,7 +89,7 @@ def main() -> int:
         out()
         out(f"**{engine}**")
         out()
-        out(+"| shape | requests | answered | slowest answered | refused | slowest 400 | goal |")
+        out("| shape | requests | answered | slowest answered | refused | slowest 400 | goal |")
         out("|---|---|---|---|---|---|---|")
         for shape in dict.fromkeys(shape for shape, _ in shapes(random.Random(3))):
             answers = found.get(shape, [])

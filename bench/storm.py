@@ -1,8 +1,8 @@
 """Eight clients repeating the most expensive searches, and cheap requests measured beside them.
 
-    python -m bench.storm --db bench/out/long-100000.db [--postgres URL] [--seconds 20]
+    python -m bench.storm [--db bench/out/bench-100000.db] [--postgres URL] [--seconds 20]
 
-The archive is the 100,000-release one with a 4.5 MB and a 1 MB release added (bench.long_release).
+The archive is `--db` with a 4.5 MB and a 1 MB release added (bench.long_release).
 The server runs with the defaults of `make run` (one worker) and of the Docker image (one worker
 per core). For each, two wrk runs go side by side for the same time:
 
@@ -29,7 +29,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 from bench.generate import REAL
-from bench.long_release import MARKER
+from bench.long_release import MARKER, long_releases_file, with_long_releases
+from bench.postgres_archive import archive_database
 from bench.results import Report
 from bench.server import running_server, warm
 
@@ -113,8 +114,9 @@ def storm(url: str, workers: int, seconds: int, releases: int) -> tuple[dict[str
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", type=Path, default=Path("bench/out/long-100000.db"))
-    parser.add_argument("--postgres", help="also run on this PostgreSQL database (loaded alike)")
+    parser.add_argument("--db", type=Path, default=Path("bench/out/bench-100000.db"))
+    parser.add_argument("--archive", type=Path, default=Path("bench/out/archive-100000.jsonl"))
+    parser.add_argument("--postgres", help="also on PostgreSQL: a server URL to load it into")
     parser.add_argument("--seconds", type=int, default=20)
     args = parser.parse_args()
     if not shutil.which("wrk"):
@@ -122,15 +124,18 @@ def main() -> int:
         return 2
     import sqlite3  # noqa: PLC0415
 
+    db = with_long_releases(args.db, args.db.with_name(f"long-{args.db.stem.split('-')[-1]}.db"))
+
     releases = (
-        sqlite3.connect(f"file:{args.db}?mode=ro", uri=True)
+        sqlite3.connect(f"file:{db}?mode=ro", uri=True)
         .execute("SELECT count(*) FROM press_release")
         .fetchone()[0]
     )
     cores = os.cpu_count() or 1
-    runs = [("sqlite", f"sqlite:///{args.db}", 1), ("sqlite", f"sqlite:///{args.db}", cores)]
+    runs = [("sqlite", f"sqlite:///{db}", 1), ("sqlite", f"sqlite:///{db}", cores)]
     if args.postgres:
-        runs += [("postgresql", args.postgres, 1), ("postgresql", args.postgres, cores)]
+        url = archive_database(args.postgres, [args.archive, long_releases_file()])
+        runs += [("postgresql", url, 1), ("postgresql", url, cores)]
 
     out = Report("storm")
     out(f"{releases} releases (two of them 4.5 MB and 1 MB), wrk for {args.seconds} s per run")
@@ -142,7 +147,7 @@ def main() -> int:
     out("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for engine, url, workers in runs:
         if engine == "sqlite":
-            warm(args.db)
+            warm(db)
         heavy, cheap, alone = storm(url, workers, args.seconds, releases)
         errors = int(cheap["non2xx"])
         sockets = cheap["sockets"] if cheap["sockets"] != "0" else "none"
