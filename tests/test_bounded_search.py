@@ -155,11 +155,13 @@ def broad(postings: int) -> str:
 def test_a_query_estimated_over_the_budget_is_a_400_that_says_why(
     budgeted: TestClient, q: str, postings: int
 ) -> None:
+    # On PostgreSQL the budget is a third (a posting costs it three times what it costs FTS5),
+    # but never under the archive's size, which it is here on both engines.
     response = budgeted.get("/v1/search", params={"q": q})
     assert_problem(response, 400, "Bad Request", broad(postings), "/v1/search")
 
 
-@pytest.mark.parametrize(("q", "total"), [("common", 20), ("rare", 2), ('"rare"', 2)])
+@pytest.mark.parametrize(("q", "total"), [("common", 20), ("rare", 2), ("title:budget", 20)])
 def test_a_query_within_the_budget_is_answered(budgeted: TestClient, q: str, total: int) -> None:
     response = budgeted.get("/v1/search", params={"q": q})
     assert (response.status_code, response.json()["total"]) == (200, total)

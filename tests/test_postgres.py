@@ -1,8 +1,12 @@
 """PostgreSQL itself: the migration's tsvector branch up and down, the tsquery compiler, and the
 ingestion guarantees on the server. (The API contract tests run on it too: see conftest.py.)"""
 
+import itertools
+import string
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
@@ -10,7 +14,7 @@ from sqlalchemy import Engine, text
 
 from app.db import create_db_engine
 from app.ingest.command import ingest
-from app.ingest.store import upsert_batch
+from app.ingest.store import TOO_MANY_WORDS, upsert_batch
 from app.schema_version import alembic_config
 from app.search.grammar import parse
 from app.search.postgres import compile_tsquery
@@ -212,3 +216,31 @@ def test_a_failing_run_writes_nothing(
             text("SELECT external_id FROM press_release")
         ).scalars().all() == ["000_58c17a29ac5caa8f"]
     engine.dispose()
+
+
+def test_a_release_too_wordy_for_a_tsvector_is_rejected_and_the_run_kept(
+    postgres_url: str, write_seeds: Any
+) -> None:
+    # 160,000 distinct words: more than the 1 MB a tsvector holds (SQLite has no such limit)
+    words = (
+        "zq" + "".join(letters) for letters in itertools.product(string.ascii_lowercase, repeat=4)
+    )
+    wordy = " ".join(itertools.islice(words, 160_000))
+    folder = write_seeds(
+        {
+            "a": seed_text("2025-01-01", "Before", "A short release."),
+            "wordy": seed_text("2025-01-02", "Wordy", wordy),
+            "z": seed_text("2025-01-03", "After", "Another short release."),
+        }
+    )
+    engine = create_db_engine(postgres_url)
+    report = ingest(engine, [folder])
+    with engine.connect() as connection:
+        stored = connection.execute(text("SELECT external_id FROM press_release ORDER BY id"))
+        indexed = connection.execute(text("SELECT count(*) FROM press_release_search")).scalar()
+        assert (list(stored.scalars()), indexed) == (["a", "z"], 2)
+    engine.dispose()
+    assert (report.added, report.exit_status) == (2, 1)
+    assert [(Path(r.path).name, r.reason) for r in report.rejections] == [
+        ("wordy.txt", TOO_MANY_WORDS)
+    ]

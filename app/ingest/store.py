@@ -21,6 +21,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.exc import DBAPIError
 
 from app.ingest.normalize import Release
 from app.models import PressRelease, PressReleasePassage
@@ -156,11 +157,49 @@ def upsert_batch(
     """Store each (location, release) of the batch; for each, its outcome, or the reason it was
     rejected (its external id came earlier in the run). A handful of statements per batch."""
     reasons, accepted = _first_occurrences(connection, batch)
-    outcomes = _write(connection, run, accepted) if accepted else {}
+    outcomes = _write_each_that_fits(connection, run, accepted) if accepted else {}
     return [
         outcomes[release.external_id] if reason is None else reason
         for (_, release), reason in zip(batch, reasons, strict=True)
     ]
+
+
+# PostgreSQL holds at most 1 MB of lexemes and positions in one tsvector: a long release with
+# a large vocabulary (several MB of distinct words) cannot be indexed, and the whole run would fail
+# on it ("string is too long for tsvector", SQLSTATE 54000, program_limit_exceeded).
+TOO_MANY_WORDS = (
+    "its text holds more distinct words than PostgreSQL's full-text index can keep for one "
+    "release (1 MB of words and positions): split it into several releases"
+)
+
+
+def _write_each_that_fits(
+    connection: Connection, run: Run, releases: list[Release]
+) -> dict[str, Outcome | str]:
+    """`_write`, in a savepoint; when PostgreSQL cannot index a release of the batch, the batch
+    again one release at a time, the ones it cannot index rejected and the others kept."""
+    if run.indexes_itself:  # SQLite's FTS5 has no such limit
+        return dict(_write(connection, run, releases))
+    try:
+        with connection.begin_nested():
+            return dict(_write(connection, run, releases))
+    except DBAPIError as error:
+        if not _too_long(error):
+            raise
+    outcomes: dict[str, Outcome | str] = {}
+    for release in releases:
+        try:
+            with connection.begin_nested():
+                outcomes |= _write(connection, run, [release])
+        except DBAPIError as error:
+            if not _too_long(error):
+                raise
+            outcomes[release.external_id] = TOO_MANY_WORDS
+    return outcomes
+
+
+def _too_long(error: DBAPIError) -> bool:
+    return getattr(error.orig, "sqlstate", None) == "54000"
 
 
 def _first_occurrences(

@@ -28,7 +28,8 @@ CursorParam = Annotated[
         description="The `next_cursor` of the previous page, unchanged; leave out for the first "
         "page. A cursor only works with the parameters of the request that returned it. In the "
         "date orders a release added meanwhile never makes a row repeat or vanish; in relevance "
-        "order the order is stable while the archive is unchanged (an ingest changes the "
+        "order a walk visits every match once, a block of matches at a time, while the archive "
+        "is unchanged (a release added meanwhile stays out of it, but an ingest changes the "
         "statistics that scores come from).",
     ),
 ]

@@ -35,7 +35,10 @@ diacritics are ignored and English words are stemmed.
 | `title:almaty`, `title:"un center"` | in the title only |
 
 Any other character is plain text. A query with nothing to search for (only punctuation, only
-exclusions) is a 400 problem that says why."""
+exclusions) is a 400 problem that says why; so is one too broad to answer quickly: a prefix that
+stands for more than 128 words of the index, or a query whose work, estimated before it runs
+from the newest releases, is over the server's budget (many common words ORed, phrases of the
+commonest words, facets over most of the archive)."""
 
 FACETS_DESCRIPTION = (
     "Comma-separated facets to count over the whole match set (not just the page): "
@@ -68,8 +71,12 @@ async def search(
     """Releases that match `q`, best match first (a title match weighs more than a body match)
     unless `sort` asks for a date order, each with a snippet around its best match.
 
-    The snippet is HTML-escaped text with the matched words in `<mark>` tags: a window of the body,
-    or the whole title when only the title matched.
+    Relevance is ranked a block of matches at a time (10,000 by default), the most recently added
+    first: exact for a match set that fits one block, exact within each block beyond.
+
+    The snippet is HTML-escaped text with the matched words in `<mark>` tags: a window of the body
+    (of a long release, of the passage of at most 4 KB that best holds the query's words), or the
+    whole title when only the title matched.
     """
     query = parse(q)
     wanted = [Facet(name) for name in dict.fromkeys(facets.split(","))] if facets else ()

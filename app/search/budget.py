@@ -13,8 +13,9 @@ share of them, scaled to the archive): a word counts its postings, a phrase PHRA
 its rarest word's (positions are compared too), a prefix PREFIX_WEIGHT times the sum of the words
 it stands for (FTS5 merges their lists, positions and all, before it can use them), and
 facets FACET_WEIGHT times the matches (each match's row is read and grouped). A query estimated
-above the budget, SEARCH_BUDGET postings (BUDGET by default) or the archive's size if larger (a
-search for any one word is always answered), is refused with a 400 that says what made it broad
+above the budget, SEARCH_BUDGET postings (BUDGET by default; on PostgreSQL a third of it, as a
+posting costs it three times as much) or the archive's size if larger (a search for any one word
+is always answered), is refused with a 400 that says what made it broad
 and what to do instead: a deterministic answer for a given archive, like Elasticsearch's clause
 and bucket limits, rather than a timeout that depends on the load. The weights were measured on
 both engines (bench/RESULTS.md, issue 11).
@@ -32,6 +33,9 @@ BUDGET = 500_000
 PHRASE_WEIGHT = 4
 PREFIX_WEIGHT = 2
 FACET_WEIGHT = 6
+# PostgreSQL reads a match's row to count it and again to rank it, where FTS5 reads its document
+# lists: a posting costs it about three times as much (bench/RESULTS.md, broad-queries).
+POSTGRES_COST = 3.0
 
 # shares(words): for each word, the share (0 to 1) of the sampled releases that hold it.
 Shares = Callable[[Sequence[str]], dict[str, float]]
@@ -65,23 +69,17 @@ def needs_estimate(query: AllOf, facets: bool) -> bool:
     return facets or not single or len(words(leaves[0].text)) > 1
 
 
-def estimate(
-    query: AllOf,
-    expansions: dict[Term, list[str]],
-    shares: Shares,
-    matches_share: float,
-    archive: int,
-) -> Estimate:
+def estimate(query: AllOf, shares: Shares, matches_share: float, archive: int) -> Estimate:
     """The postings the query reads and the matches it has, estimated from shares of the
-    sample; `expansions` are the words each prefix term stands for."""
+    sample. `shares` is asked for words, and for a prefix term's last word followed by `*`: the
+    share of the releases holding any word it stands for."""
     leaves = _leaves(query)
     needed: list[str] = []
     for leaf in leaves:
-        if isinstance(leaf, Term) and leaf.prefix:
-            needed += expansions.get(leaf, [])
-            needed += words(leaf.text)[:-1]
-        else:
-            needed += words(leaf.text)
+        parts = words(leaf.text)
+        if isinstance(leaf, Term) and leaf.prefix and parts:
+            parts[-1] += "*"
+        needed += parts
     share = shares(list(dict.fromkeys(word.lower() for word in needed)))
 
     def of(word: str) -> float:
@@ -90,8 +88,8 @@ def estimate(
     postings = 0.0
     for leaf in leaves:
         parts = words(leaf.text)
-        if isinstance(leaf, Term) and leaf.prefix:
-            stands_for = PREFIX_WEIGHT * sum(of(word) for word in expansions.get(leaf, []))
+        if isinstance(leaf, Term) and leaf.prefix and parts:
+            stands_for = PREFIX_WEIGHT * of(parts[-1] + "*")
             rest = [of(word) for word in parts[:-1]]
             postings += PHRASE_WEIGHT * min([stands_for, *rest]) if rest else stands_for
         elif isinstance(leaf, Phrase) or len(parts) > 1:
@@ -101,10 +99,12 @@ def estimate(
     return Estimate(postings=round(postings * archive), matches=round(matches_share * archive))
 
 
-def check(estimate: Estimate, *, facets: bool, archive: int, postings: int = BUDGET) -> None:
-    """BadRequest when the estimated work is over the budget: `postings`, or the archive's size
-    if larger."""
-    budget = max(postings, archive)
+def check(
+    estimate: Estimate, *, facets: bool, archive: int, postings: int = BUDGET, cost: float = 1.0
+) -> None:
+    """BadRequest when the estimated work is over the budget: `postings` divided by what a
+    posting costs the engine against FTS5 (`cost`), or the archive's size if larger."""
+    budget = max(round(postings / cost), archive)
     if estimate.work(facets) <= budget:
         return
     if facets and estimate.postings <= budget:

@@ -26,7 +26,7 @@ from sqlalchemy import (
 from app.queries import NO_FILTERS, Filters, FilterShape, after, c, filter_clauses, table
 from app.reads import Snapshot, Statement
 from app.search import budget
-from app.search.expansions import expand, prefix_range
+from app.search.expansions import expand, prefix_range, words
 from app.search.grammar import AllOf, AnyOf, Node, Phrase, Term
 from app.search.results import (
     WINDOW,
@@ -145,17 +145,26 @@ def _check_budget(  # noqa: PLR0917  (one call site, in order)
     size = max(1, min(budget.SAMPLE, archive))
     words_only = _sampled(NO_FILTERS.shape)
 
-    def shares(words: Sequence[str]) -> dict[str, float]:
+    stands_for = {words(term.text)[-1].lower(): found for term, found in expansions.items()}
+
+    def share(word: str) -> float:
+        count = snapshot.count(words_only, {"match": string(word), "since": since})
+        return float(count) / size
+
+    def shares(needed: Sequence[str]) -> dict[str, float]:
+        # a prefix: the sum of its words' shares (an upper bound on the releases holding any)
         return {
-            word: snapshot.count(words_only, {"match": string(word), "since": since}) / size
-            for word in words
+            word: sum(share(w) for w in stands_for.get(word[:-1], []))
+            if word.endswith("*")
+            else share(word)
+            for word in needed
         }
 
     matches = 0.0
     if facets:
         params = filters.params() | {"match": compile_fts5(query), "since": since}
         matches = snapshot.count(_sampled(filters.shape), params) / size
-    found = budget.estimate(query, expansions, shares, matches, archive)
+    found = budget.estimate(query, shares, matches, archive)
     budget.check(found, facets=facets, archive=archive, postings=postings)
 
 
