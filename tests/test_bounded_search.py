@@ -155,7 +155,7 @@ def broad(postings: int) -> str:
 def test_a_query_estimated_over_the_budget_is_a_400_that_says_why(
     budgeted: TestClient, q: str, postings: int
 ) -> None:
-    # On PostgreSQL the budget is a third (a posting costs it three times what it costs FTS5),
+    # On PostgreSQL the budget is a fifth (a posting costs it five times what it costs FTS5),
     # but never under the archive's size, which it is here on both engines.
     response = budgeted.get("/v1/search", params={"q": q})
     assert_problem(response, 400, "Bad Request", broad(postings), "/v1/search")

@@ -65,10 +65,27 @@ SNIPPETS = {
 }
 
 
+def take_ids_up_to(engine: Engine, last: int) -> None:
+    """The next release ingested gets an id above `last` (a row with that id is stored)."""
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO press_release (id, external_id, slug, title, published_on, body, "
+                "lead, word_count, content_hash, ingested_at, updated_at) VALUES (:id, 'filler', "
+                "'filler', 'Filler', '2020-01-01', 'Filler.', 'Filler.', 1, 'h', '2020-01-01', "
+                "'2020-01-01')"
+            ),
+            {"id": last},
+        )
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("SELECT setval('press_release_id_seq', :id)"), {"id": last})
+
+
 @pytest.mark.parametrize("marker_at", [0, 20, 40])
 def test_a_long_release_snippet_is_cut_from_the_passage_with_the_match(
-    client: TestClient, load: Ingest, dialect: str, marker_at: int
+    client: TestClient, load: Ingest, engine: Engine, dialect: str, marker_at: int
 ) -> None:
+    take_ids_up_to(engine, 70_000)  # a passage's id is its release's times 2**20: past 2**31
     body = long_body(marker_at)
     assert len("\n\n".join(body)) > LONG_BODY_CHARS
     load({"long": seed_text("2025-01-01", "A long report", *body)})

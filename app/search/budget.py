@@ -13,8 +13,8 @@ share of them, scaled to the archive): a word counts its postings, a phrase PHRA
 its rarest word's (positions are compared too), a prefix PREFIX_WEIGHT times the sum of the words
 it stands for (FTS5 merges their lists, positions and all, before it can use them), and
 facets FACET_WEIGHT times the matches (each match's row is read and grouped). A query estimated
-above the budget, SEARCH_BUDGET postings (BUDGET by default; on PostgreSQL a third of it, as a
-posting costs it three times as much) or the archive's size if larger (a search for any one word
+above the budget, SEARCH_BUDGET postings (BUDGET by default; on PostgreSQL a fifth of it, as a
+posting costs it five times as much) or the archive's size if larger (a search for any one word
 is always answered), is refused with a 400 that says what made it broad
 and what to do instead: a deterministic answer for a given archive, like Elasticsearch's clause
 and bucket limits, rather than a timeout that depends on the load. The weights were measured on
@@ -34,8 +34,11 @@ PHRASE_WEIGHT = 4
 PREFIX_WEIGHT = 2
 FACET_WEIGHT = 6
 # PostgreSQL reads a match's row to count it and again to rank it, where FTS5 reads its document
-# lists: a posting costs it about three times as much (bench/RESULTS.md, broad-queries).
-POSTGRES_COST = 3.0
+# lists: a posting costs it about five times as much, and a prefix's (each row checked against the
+# prefix again) four times more still (bench/RESULTS.md, broad-queries; PostgreSQL 15 with its
+# default 128 MB of shared buffers, on this 2-core machine).
+POSTGRES_COST = 5.0
+POSTGRES_PREFIX_WEIGHT = 4 * PREFIX_WEIGHT
 
 # shares(words): for each word, the share (0 to 1) of the sampled releases that hold it.
 Shares = Callable[[Sequence[str]], dict[str, float]]
@@ -69,7 +72,13 @@ def needs_estimate(query: AllOf, facets: bool) -> bool:
     return facets or not single or len(words(leaves[0].text)) > 1
 
 
-def estimate(query: AllOf, shares: Shares, matches_share: float, archive: int) -> Estimate:
+def estimate(
+    query: AllOf,
+    shares: Shares,
+    matches_share: float,
+    archive: int,
+    prefix_weight: float = PREFIX_WEIGHT,
+) -> Estimate:
     """The postings the query reads and the matches it has, estimated from shares of the
     sample. `shares` is asked for words, and for a prefix term's last word followed by `*`: the
     share of the releases holding any word it stands for."""
@@ -89,7 +98,7 @@ def estimate(query: AllOf, shares: Shares, matches_share: float, archive: int) -
     for leaf in leaves:
         parts = words(leaf.text)
         if isinstance(leaf, Term) and leaf.prefix and parts:
-            stands_for = PREFIX_WEIGHT * of(parts[-1] + "*")
+            stands_for = prefix_weight * of(parts[-1] + "*")
             rest = [of(word) for word in parts[:-1]]
             postings += PHRASE_WEIGHT * min([stands_for, *rest]) if rest else stands_for
         elif isinstance(leaf, Phrase) or len(parts) > 1:

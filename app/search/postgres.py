@@ -242,7 +242,9 @@ def _check_budget(  # noqa: PLR0917  (one call site, in order)
     if facets:
         params = filters.params() | {"tsquery": tsquery, "since": since}
         matches = (snapshot.scalar(_sampled(filters.shape), params) or 0) / size
-    found = budget.estimate(query, shares, matches, archive)
+    found = budget.estimate(
+        query, shares, matches, archive, prefix_weight=budget.POSTGRES_PREFIX_WEIGHT
+    )
     budget.check(
         found, facets=facets, archive=archive, postings=postings, cost=budget.POSTGRES_COST
     )

@@ -6,6 +6,7 @@ text, and marks the query's words as the engine matched them (prefixes included)
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     Date,
     Integer,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     Table,
     bindparam,
     case,
+    cast,
     exists,
     func,
     literal_column,
@@ -73,7 +75,8 @@ def _cuts(headline: Any, escaped: Any) -> tuple[Any, Any]:
 # A long release's snippet comes from its passages (app/search/passages.py): ts_headline over its
 # whole body would parse all of it (125 ms a megabyte), so it is not even asked for.
 passage = PressReleasePassage.__table__  # type: ignore[attr-defined]
-_HAS_PASSAGES = exists().where(passage.c.id == c.id * SPAN)
+# (a bigint: ids from 2,048 on times 2**20 overflow PostgreSQL's integer)
+_HAS_PASSAGES = exists().where(passage.c.id == cast(c.id, BigInteger) * SPAN)
 # Each ts_headline is computed once, in a subquery (PostgreSQL computes a repeated expression as
 # many times as it is written); the outer query reads where the fragment sits in the body.
 _HEADLINES = (
