@@ -13,9 +13,9 @@ share of them, scaled to the archive): a word counts its postings, a phrase PHRA
 its rarest word's (positions are compared too), a prefix PREFIX_WEIGHT times the sum of the words
 it stands for (FTS5 merges their lists, positions and all, before it can use them), and
 facets FACET_WEIGHT times the matches (each match's row is read and grouped). A query estimated
-above the budget, SEARCH_BUDGET postings (BUDGET by default; on PostgreSQL a fifth of it, as a
-posting costs it five times as much) or the archive's size if larger (a search for any one word
-is always answered), is refused with a 400 that says what made it broad
+above the budget, SEARCH_BUDGET postings (BUDGET by default; on PostgreSQL an eighth of it, as a
+posting costs it eight times as much; for a single word, the archive's size if larger: a search
+for any one word is always answered), is refused with a 400 that says what made it broad
 and what to do instead: a deterministic answer for a given archive, like Elasticsearch's clause
 and bucket limits, rather than a timeout that depends on the load. The weights were measured on
 both engines (bench/RESULTS.md, issue 11).
@@ -34,10 +34,10 @@ PHRASE_WEIGHT = 4
 PREFIX_WEIGHT = 2
 FACET_WEIGHT = 6
 # PostgreSQL reads a match's row to count it and again to rank it, where FTS5 reads its document
-# lists: a posting costs it about five times as much, and a prefix's (each row checked against the
-# prefix again) four times more still (bench/RESULTS.md, broad-queries; PostgreSQL 15 with its
+# lists: a posting costs it about eight times as much, and a prefix's (each row checked against
+# the prefix again) four times more still (bench/RESULTS.md, broad-queries; PostgreSQL 15 with its
 # default 128 MB of shared buffers, on this 2-core machine).
-POSTGRES_COST = 5.0
+POSTGRES_COST = 8.0
 POSTGRES_PREFIX_WEIGHT = 4 * PREFIX_WEIGHT
 
 # shares(words): for each word, the share (0 to 1) of the sampled releases that hold it.
@@ -48,6 +48,7 @@ Shares = Callable[[Sequence[str]], dict[str, float]]
 class Estimate:
     postings: int
     matches: int
+    one_word: bool  # a single word: never refused for its postings (only for facets)
 
     def work(self, facets: bool) -> int:
         return self.postings + (FACET_WEIGHT * self.matches if facets else 0)
@@ -105,15 +106,23 @@ def estimate(
             postings += PHRASE_WEIGHT * min((of(word) for word in parts), default=0.0)
         else:
             postings += of(parts[0]) if parts else 0.0
-    return Estimate(postings=round(postings * archive), matches=round(matches_share * archive))
+    single = len(leaves) == 1 and isinstance(leaves[0], Term) and not leaves[0].prefix
+    return Estimate(
+        postings=round(postings * archive),
+        matches=round(matches_share * archive),
+        one_word=single and len(words(leaves[0].text)) == 1,
+    )
 
 
 def check(
     estimate: Estimate, *, facets: bool, archive: int, postings: int = BUDGET, cost: float = 1.0
 ) -> None:
     """BadRequest when the estimated work is over the budget: `postings` divided by what a
-    posting costs the engine against FTS5 (`cost`), or the archive's size if larger."""
-    budget = max(round(postings / cost), archive)
+    posting costs the engine against FTS5 (`cost`); for a single word, the archive's size if
+    larger."""
+    budget = round(postings / cost)
+    if estimate.one_word:
+        budget = max(budget, archive)
     if estimate.work(facets) <= budget:
         return
     if facets and estimate.postings <= budget:
