@@ -149,22 +149,33 @@ class Snapshot:
         return found[0][0] if found else None
 
     def count(self, statement: Statement, params: Mapping[str, Any]) -> int:
-        """`scalar` for an exact count, remembered (on SQLite) until the database changes. The
+        """`scalar` for an exact count, remembered (on SQLite) until the database changes."""
+        total: int = self._remembered(statement, params, self.scalar)
+        return total
+
+    def remembered_rows(self, statement: Statement, params: Mapping[str, Any] = {}) -> list[Row]:
+        """`rows`, remembered (on SQLite) until the database changes: for small answers that
+        every request would otherwise read again."""
+        rows: list[Row] = self._remembered(statement, params, self.rows)
+        return rows
+
+    def _remembered(
+        self, statement: Statement, params: Mapping[str, Any], read: Callable[..., Any]
+    ) -> Any:
+        """What `read(statement, params)` gives, remembered until the database changes. The
         version is read inside the request's transaction (it starts the snapshot if nothing has),
-        so it is the version of the snapshot the count would be taken from."""
+        so it is the version of the snapshot the answer would be read from."""
         totals = self._totals
         if totals is None:
-            total: int = self.scalar(statement, params)
-            return total
+            return read(statement, params)
         if self._version is None:
             self._version = self._driver_scalar("PRAGMA data_version")
-        version = self._version
-        # Keyed by the values the count depends on: not the page size, nor the cursor.
+        # Keyed by the values the answer depends on: not the page size, nor the cursor.
         names = statement.compiled(self._dialect).compiled.binds
         key = (statement, *((name, _hashable(params[name])) for name in names if name in params))
-        found = totals.get(version, key)
+        found = totals.get(self._version, key)
         if found is None:
-            found = totals.put(key, self.scalar(statement, params))
+            found = totals.put(key, read(statement, params))
         return found
 
     def begin(self) -> None:
@@ -203,14 +214,14 @@ class Totals:
 
     def __init__(self) -> None:
         self.version: int | None = None
-        self.counts: dict[Any, int] = {}
+        self.counts: dict[Any, Any] = {}
 
-    def get(self, version: int, key: Any) -> int | None:
+    def get(self, version: int, key: Any) -> Any:
         if version != self.version:
             self.version, self.counts = version, {}
         return self.counts.get(key)
 
-    def put(self, key: Any, total: int) -> int:
+    def put(self, key: Any, total: Any) -> Any:
         if len(self.counts) >= self.LIMIT:
             self.counts.clear()
         self.counts[key] = total

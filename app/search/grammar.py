@@ -16,6 +16,7 @@ anything (only punctuation, only exclusions) is a `BadRequest` saying why.
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from app.errors import BadRequest
 from app.ingest.normalize import CONTROL_CHARACTERS
@@ -229,6 +230,7 @@ def _count(node: Node) -> int:
             return 1
 
 
+@lru_cache(maxsize=1024)  # a pure function of a query: its repeats are common
 def highlighted(node: Node, *, titles: bool = False) -> AnyOf | None:
     """What a snippet marks: every term and phrase the query looks for (not the excluded ones),
     as alternatives; with `titles`, those for the title only too. None when there is none."""
@@ -250,16 +252,21 @@ def highlighted(node: Node, *, titles: bool = False) -> AnyOf | None:
     return AnyOf(tuple(leaves)) if leaves else None
 
 
-def prefixes(node: Node) -> list[Term]:
+@lru_cache(maxsize=1024)
+def prefixes(node: Node) -> tuple[Term, ...]:
     """The prefix terms of the query (`kazakh*`), excluded ones too, each once."""
+    return tuple(_prefixes(node))
+
+
+def _prefixes(node: Node) -> list[Term]:
     found: list[Term] = []
     match node:
         case AllOf(required, excluded):
             for child in (*required, *excluded):
-                found += [term for term in prefixes(child) if term not in found]
+                found += [term for term in _prefixes(child) if term not in found]
         case AnyOf(options):
             for child in options:
-                found += [term for term in prefixes(child) if term not in found]
+                found += [term for term in _prefixes(child) if term not in found]
         case Term(prefix=True):
             found.append(node)
     return found

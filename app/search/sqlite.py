@@ -8,7 +8,7 @@ the table before ranking costs several times the engine's own floor on a large a
 
 import unicodedata
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -49,6 +49,7 @@ def string(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+@lru_cache(maxsize=1024)
 def compile_fts5(node: Node) -> str:
     """The AST as an FTS5 MATCH expression, every user word quoted, every group parenthesised."""
     match node:
@@ -140,7 +141,7 @@ def _check_budget(  # noqa: PLR0917  (one call site, in order)
     remembered per database version, like every exact count), is over the budget."""
     if not budget.needs_estimate(query, facets):
         return
-    archive = snapshot.scalar(_ARCHIVE_SIZE) or 0
+    archive = snapshot.count(_ARCHIVE_SIZE, {}) or 0  # the highest id, remembered likewise
     since = archive - budget.SAMPLE
     size = max(1, min(budget.SAMPLE, archive))
     words_only = _sampled(NO_FILTERS.shape)
@@ -175,35 +176,58 @@ def _count(shape: FilterShape) -> Statement:
     return Statement(select(func.count()).select_from(source).where(*where))
 
 
-@cache
-def _block(shape: FilterShape, positioned: bool) -> Statement:
-    """Rows of one block of the relevance walk: the `window` matches with the highest ids up to
-    `hi` (FTS5 hands them over in descending rowid order, scoring each), ranked among themselves,
-    past the position `(k0, k1)` when there is one. bm25 is negative, better matches more so:
-    ascending rank is best first, ties by id. The block is materialized once, for its rows and
-    its bounds (an aggregate over it costs less than window functions: 12 against 15 ms for
-    10,000 matches)."""
+def _newest(shape: FilterShape, *columns: Any) -> Any:
+    """The block of the relevance walk: the `window` matches with the highest ids up to `hi`
+    (FTS5 hands them over in descending rowid order)."""
     source, where = _matching(shape)
-    block = (
-        select(fts.c.rowid.label("id"), fts.c.rank.label("k0"))
+    return (
+        select(fts.c.rowid.label("id"), *columns)
         .select_from(source)
         .where(*where, fts.c.rowid <= bindparam("hi"))
         .order_by(fts.c.rowid.desc())
         .limit(bindparam("window"))
-        .cte("block")
-        .prefix_with("MATERIALIZED")
+        .subquery("block")
     )
-    bounds = select(
-        func.min(block.c.id).label("lo"),
-        func.max(block.c.id).label("top"),
-        func.count().label("size"),
-    ).subquery("bounds")
-    page = select(
-        block.c.id, block.c.k0, block.c.id.label("k1"), bounds.c.lo, bounds.c.top, bounds.c.size
-    ).select_from(block, bounds)
+
+
+@cache
+def _block(shape: FilterShape, positioned: bool) -> Statement:
+    """Rows of one block, ranked among themselves, past the position `(k0, k1)` when there is
+    one. bm25 is negative, better matches more so: ascending rank is best first, ties by id."""
+    block = _newest(shape, fts.c.rank.label("k0"))
+    page = select(block.c.id, block.c.k0, block.c.id.label("k1"))
     if positioned:
         page = page.where(tuple_(block.c.k0, block.c.id) > tuple_(bindparam("k0"), bindparam("k1")))
     return Statement(page.order_by(block.c.k0, block.c.id).limit(bindparam("n")))
+
+
+@cache
+def _bounds(shape: FilterShape) -> Statement:
+    """A block's lowest and highest id and its size: its rowids alone, not scored."""
+    block = _newest(shape)
+    return Statement(
+        select(
+            func.min(block.c.id).label("lo"),
+            func.max(block.c.id).label("top"),
+            func.count().label("size"),
+        )
+    )
+
+
+def _fetch_block(snapshot: Snapshot, shape: FilterShape, params: dict[str, Any]) -> Any:
+    def fetch(hi: int, position: tuple[float, int] | None, n: int) -> list[dict[str, Any]]:
+        bounds: dict[str, Any] = {"hi": hi, "n": n}
+        if position is not None:
+            bounds |= {"k0": position[0], "k1": position[1]}
+        rows = snapshot.rows(_block(shape, position is not None), params | bounds)
+        if position is None and len(rows) < n:  # the whole block is in hand: no second look
+            ids = [row["id"] for row in rows]
+            block = {"lo": min(ids, default=0), "top": max(ids, default=0), "size": len(ids)}
+        else:
+            block = snapshot.first(_bounds(shape), params | bounds) or {}
+        return [row | block for row in rows]
+
+    return fetch
 
 
 _ARCHIVE_SIZE = Statement(select(func.max(c.id)))
@@ -268,13 +292,7 @@ def search(
 
     scores = None
     if sort is SearchSort.RELEVANCE:
-
-        def fetch(hi: int, position: tuple[float, int] | None, n: int) -> list[dict[str, Any]]:
-            where = {"hi": hi, "n": n} | (
-                {"k0": position[0], "k1": position[1]} if position else {}
-            )
-            return snapshot.rows(_block(filters.shape, position is not None), params | where)
-
+        fetch = _fetch_block(snapshot, filters.shape, params)
         ranked, following, whole = relevance_page(fetch, request.position, limit, window)
         total = len(ranked) if whole else exact_total()
         next_cursor = request.relevance_cursor(following)

@@ -19,11 +19,9 @@ from sqlalchemy import (
     Table,
     Text,
     bindparam,
-    case,
     exists,
     func,
     literal_column,
-    null,
     select,
 )
 from sqlalchemy.sql.expression import ColumnClause
@@ -100,30 +98,21 @@ def highlight_match(query: AllOf, expansions: dict[Term, list[str]], *, titles: 
 
 
 # A long release's snippet comes from its passages: snippet() over its whole body would read all of
-# it (28 ms a megabyte), so it is not even asked for (CASE evaluates only the branch it takes), nor
-# is the title's highlight(), which makes FTS5 read the whole row; that is asked for apart, when no
-# passage holds the query's words.
-_FTS_LONG = exists().where(passage.c.id == fts.c.rowid * SPAN)
-
-
-def _unless_long(expression: Any) -> Any:
-    return case((_FTS_LONG, null()), else_=expression)
-
-
+# it (28 ms a megabyte), so it is never asked for one, nor for the title's highlight(), which makes
+# FTS5 read the whole row; that is asked for apart, when no passage holds the query's words. The
+# long releases are few: their ids are read once per database version.
+_LONG_IDS = Statement(select(passage.c.release_id).where(passage.c.id % SPAN == 0))
 _HIGHLIGHT_TITLE = func.highlight(_FTS, _TITLE, OPEN_MARK, CLOSE_MARK)
 _IN_PAGE = c.id.in_(bindparam("ids", expanding=True))
 _WORDS = fts.c.match.op("MATCH")(bindparam("words"))
 _PAGE_COLUMNS = (
     *SUMMARY_COLUMNS,
-    _FTS_LONG.label("_long"),
-    _unless_long(func.snippet(_FTS, _BODY, OPEN_MARK, CLOSE_MARK, "…", SNIPPET_TOKENS)).label(
-        "_body"
-    ),
-    _unless_long(_HIGHLIGHT_TITLE).label("_title"),
+    func.snippet(_FTS, _BODY, OPEN_MARK, CLOSE_MARK, "…", SNIPPET_TOKENS).label("_body"),
+    _HIGHLIGHT_TITLE.label("_title"),
 )
 _PAGE_FROM = fts.join(table, c.id == fts.c.rowid)
-# The page's releases that the words to mark match, each found by FTS5's lookup of its rowid (a
-# LEFT JOIN to the same, tried first, made SQLite scan every match of the words instead).
+# The page's short releases that the words to mark match, each found by FTS5's lookup of its
+# rowid (a LEFT JOIN to the same, tried first, made SQLite scan every match of the words instead).
 _PAGE = Statement(
     select(*_PAGE_COLUMNS)
     .select_from(_PAGE_FROM)
@@ -142,13 +131,9 @@ _PAGE_SCORED = Statement(
         (fts.c.rowid + 0).in_(bindparam("ids", expanding=True)),
     )
 )
-# The others (a prefix's words may be missed: expansions.py does not stem as FTS5 does): their
-# summaries alone, and their titles for snippets.
-_UNMARKED = Statement(
-    select(*SUMMARY_COLUMNS, exists().where(passage.c.id == c.id * SPAN).label("_long")).where(
-        _IN_PAGE
-    )
-)
+# The others (long releases; short ones a prefix's words missed, as expansions.py does not stem as
+# FTS5 does): their summaries alone.
+_UNMARKED = Statement(select(*SUMMARY_COLUMNS).where(_IN_PAGE))
 _TITLE_ONLY = Statement(
     select(_HIGHLIGHT_TITLE.label("title")).where(
         fts.c.match.op("MATCH")(bindparam("words")), fts.c.rowid == bindparam("id")
@@ -196,12 +181,13 @@ def hits(
     if not ids:
         return []
     words = highlight_match(query, expansions, titles=True)
-    body_words = highlight_match(query, expansions, titles=False)
+    long = {row["release_id"] for row in snapshot.remembered_rows(_LONG_IDS)}.intersection(ids)
+    short = [id_ for id_ in ids if id_ not in long]
     rows = []
-    if words is not None and scores is not None:
-        rows = snapshot.rows(_PAGE, {"words": words, "ids": ids})
-    elif words is not None:
-        params = {"words": words, "ids": ids, "first": min(ids), "last": max(ids)}
+    if words is not None and short and scores is not None:
+        rows = snapshot.rows(_PAGE, {"words": words, "ids": short})
+    elif words is not None and short:
+        params = {"words": words, "ids": short, "first": min(short), "last": max(short)}
         rows = snapshot.rows(_PAGE_SCORED, params)
     if len(rows) < len(ids):
         marked = {row["id"] for row in rows}
@@ -212,9 +198,10 @@ def hits(
         ]
     found = {}
     for summary in rows:
-        long, body, title = summary.pop("_long"), summary.pop("_body"), summary.pop("_title")
+        body, title = summary.pop("_body"), summary.pop("_title")
         rank = summary.pop("_rank", None)
-        if long and words is not None:
+        if summary["id"] in long and words is not None:
+            body_words = highlight_match(query, expansions, titles=False)
             body = _passage_snippet(snapshot, body_words, summary["id"])
             if OPEN_MARK not in body:
                 title = snapshot.scalar(_TITLE_ONLY, {"words": words, "id": summary["id"]})
