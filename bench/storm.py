@@ -141,7 +141,7 @@ def main() -> int:
     out(f"{releases} releases (two of them 4.5 MB and 1 MB), wrk for {args.seconds} s per run")
     out()
     out(
-        "| engine | workers | storm req/s | storm 503 | storm p50 | storm max | cheap req/s "
+        "| engine | workers | storm req/s | storm 400 or 503 | storm p50 | storm max | cheap req/s "
         "| cheap p50 | cheap p99 | cheap max | cheap errors | cheap p99 alone |"
     )
     out("|---|---|---|---|---|---|---|---|---|---|---|---|")
