@@ -205,10 +205,11 @@ def _hashable(value: Any) -> Any:
 
 
 class Totals:
-    """Exact counts, valid for one version of the database. SQLite's `PRAGMA data_version` changes
-    on a connection whenever another connection has committed since: the remembered counts are
-    then dropped. Counting the whole archive reads every entry of an index (0.34 ms at 100,000
-    releases): without this, the list's `total` costs ten times its page."""
+    """Exact counts (and a few other small answers: the highest id, the long releases' ids, the
+    search budget's sample counts), valid for one version of the database. SQLite's `PRAGMA
+    data_version` changes on a connection whenever another connection has committed since: the
+    remembered answers are then dropped. Counting the whole archive reads every entry of an index
+    (0.34 ms at 100,000 releases): without this, the list's `total` costs ten times its page."""
 
     LIMIT = 4096  # remembered counts, at most: about 1 MB
 

@@ -65,12 +65,17 @@ def _leaves(node: Node) -> list[Term | Phrase]:
     raise TypeError(node)  # pragma: no cover  (the match above is exhaustive)
 
 
+def _one_word(leaves: list[Term | Phrase]) -> bool:
+    """Whether the query is a single word (no prefix, no phrase, not `U.S`)."""
+    if len(leaves) != 1 or not isinstance(leaves[0], Term) or leaves[0].prefix:
+        return False
+    return len(words(leaves[0].text)) == 1
+
+
 def needs_estimate(query: AllOf, facets: bool) -> bool:
-    """Whether the query could go over the budget: a single word cannot (the budget is at least
-    the archive's size), so the commonest searches are never sampled."""
-    leaves = _leaves(query)
-    single = len(leaves) == 1 and isinstance(leaves[0], Term) and not leaves[0].prefix
-    return facets or not single or len(words(leaves[0].text)) > 1
+    """Whether the query could go over the budget: a single word cannot (its postings are never
+    refused), so the commonest searches are never sampled."""
+    return facets or not _one_word(_leaves(query))
 
 
 def estimate(
@@ -106,11 +111,10 @@ def estimate(
             postings += PHRASE_WEIGHT * min((of(word) for word in parts), default=0.0)
         else:
             postings += of(parts[0]) if parts else 0.0
-    single = len(leaves) == 1 and isinstance(leaves[0], Term) and not leaves[0].prefix
     return Estimate(
         postings=round(postings * archive),
         matches=round(matches_share * archive),
-        one_word=single and len(words(leaves[0].text)) == 1,
+        one_word=_one_word(leaves),
     )
 
 

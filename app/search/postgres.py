@@ -37,7 +37,7 @@ from sqlalchemy.dialects.postgresql import REAL
 from app.queries import NO_FILTERS, Filters, FilterShape, filter_clauses
 from app.reads import Snapshot, Statement
 from app.search import budget
-from app.search.expansions import expand, prefix_range
+from app.search.expansions import Lookup, expand, prefix_range
 from app.search.grammar import AllOf, AnyOf, Node, Phrase, Term, highlighted
 from app.search.postgres_hits import CONFIG, QUERY, VECTOR, hits, search_index
 from app.search.results import (
@@ -46,6 +46,7 @@ from app.search.results import (
     PageRequest,
     SearchResults,
     SearchSort,
+    block_params,
     cube_total,
     relevance_page,
     sum_facets,
@@ -165,7 +166,7 @@ _EXPANSIONS = Statement(
 )
 
 
-def _lookup(snapshot: Snapshot) -> Any:
+def _lookup(snapshot: Snapshot) -> Lookup:
     def lookup(word: str, limit: int) -> list[str]:
         lexeme = snapshot.scalar(_LEXEME, {"word": word})
         if not lexeme:
@@ -280,9 +281,7 @@ def search(
     if sort is SearchSort.RELEVANCE:
 
         def fetch(hi: int, position: tuple[float, int] | None, n: int) -> list[dict[str, Any]]:
-            bounds: dict[str, Any] = {"hi": hi, "n": n}
-            if position is not None:
-                bounds |= {"k0": position[0], "k1": position[1]}
+            bounds = block_params(hi, position, n)
             return snapshot.rows(_block(filters.shape, position is not None), params | bounds)
 
         ranked, following, whole = relevance_page(fetch, request.position, limit, window)

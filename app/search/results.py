@@ -101,6 +101,15 @@ class Position:
 Fetch = Callable[[int, tuple[float, int] | None, int], list[Row]]
 
 
+def block_params(hi: int, position: tuple[float, int] | None, n: int) -> dict[str, Any]:
+    """The bound values of a block's statement: its upper id, the position past which its rows
+    are wanted (none: from its start), how many."""
+    found: dict[str, Any] = {"hi": hi, "n": n}
+    if position is not None:
+        found |= {"k0": position[0], "k1": position[1]}
+    return found
+
+
 def relevance_page(
     fetch: Fetch, start: Position, limit: int, window: int
 ) -> tuple[list[Row], Position | None, bool]:

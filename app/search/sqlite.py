@@ -26,7 +26,7 @@ from sqlalchemy import (
 from app.queries import NO_FILTERS, Filters, FilterShape, after, c, filter_clauses, table
 from app.reads import Snapshot, Statement
 from app.search import budget
-from app.search.expansions import expand, prefix_range, words
+from app.search.expansions import Lookup, expand, prefix_range, words
 from app.search.grammar import AllOf, AnyOf, Node, Phrase, Term
 from app.search.results import (
     WINDOW,
@@ -34,19 +34,15 @@ from app.search.results import (
     PageRequest,
     SearchResults,
     SearchSort,
+    block_params,
     cube_total,
     relevance_page,
     sum_facets,
 )
-from app.search.sqlite_hits import fts, hits
+from app.search.sqlite_hits import fts, fts5_string, hits, in_title
 
 # The FTS index's own vocabulary (fts5vocab, made by migration 0003): one row per indexed word.
 vocabulary = Table("press_release_fts_vocab", MetaData(), Column("term", Text))
-
-
-def string(text: str) -> str:
-    """An FTS5 string: the engine tokenizes what is inside, and nothing inside is syntax."""
-    return '"' + text.replace('"', '""') + '"'
 
 
 @lru_cache(maxsize=1024)
@@ -54,9 +50,9 @@ def compile_fts5(node: Node) -> str:
     """The AST as an FTS5 MATCH expression, every user word quoted, every group parenthesised."""
     match node:
         case Term(text, prefix, title_only):
-            return in_title(string(text) + (" *" if prefix else ""), title_only)
+            return in_title(fts5_string(text) + (" *" if prefix else ""), title_only)
         case Phrase(text, title_only):
-            return in_title(string(text), title_only)
+            return in_title(fts5_string(text), title_only)
         case AnyOf(options):
             return "(" + " OR ".join(compile_fts5(option) for option in options) + ")"
         case AllOf(required, excluded):
@@ -67,10 +63,6 @@ def compile_fts5(node: Node) -> str:
                 )
             return expression
     raise TypeError(node)  # pragma: no cover  (the match above is exhaustive)
-
-
-def in_title(expression: str, title_only: bool) -> str:
-    return f"title : ({expression})" if title_only else expression
 
 
 def fold(word: str) -> str:
@@ -96,7 +88,7 @@ _EXPANSIONS = Statement(
 )
 
 
-def _lookup(snapshot: Snapshot) -> Any:
+def _lookup(snapshot: Snapshot) -> Lookup:
     def lookup(word: str, limit: int) -> list[str]:
         low, high = prefix_range(fold(word))
         found = snapshot.rows(_EXPANSIONS, {"low": low, "high": high, "limit": limit})
@@ -141,7 +133,7 @@ def _check_budget(  # noqa: PLR0917  (one call site, in order)
     remembered per database version, like every exact count), is over the budget."""
     if not budget.needs_estimate(query, facets):
         return
-    archive = snapshot.count(_ARCHIVE_SIZE, {}) or 0  # the highest id, remembered likewise
+    archive = _archive_size(snapshot)
     since = archive - budget.SAMPLE
     size = max(1, min(budget.SAMPLE, archive))
     words_only = _sampled(NO_FILTERS.shape)
@@ -149,7 +141,7 @@ def _check_budget(  # noqa: PLR0917  (one call site, in order)
     stands_for = {words(term.text)[-1].lower(): found for term, found in expansions.items()}
 
     def share(word: str) -> float:
-        count = snapshot.count(words_only, {"match": string(word), "since": since})
+        count = snapshot.count(words_only, {"match": fts5_string(word), "since": since})
         return float(count) / size
 
     def shares(needed: Sequence[str]) -> dict[str, float]:
@@ -216,9 +208,7 @@ def _bounds(shape: FilterShape) -> Statement:
 
 def _fetch_block(snapshot: Snapshot, shape: FilterShape, params: dict[str, Any]) -> Any:
     def fetch(hi: int, position: tuple[float, int] | None, n: int) -> list[dict[str, Any]]:
-        bounds: dict[str, Any] = {"hi": hi, "n": n}
-        if position is not None:
-            bounds |= {"k0": position[0], "k1": position[1]}
+        bounds = block_params(hi, position, n)
         rows = snapshot.rows(_block(shape, position is not None), params | bounds)
         if position is None and len(rows) < n:  # the whole block is in hand: no second look
             ids = [row["id"] for row in rows]
@@ -233,13 +223,17 @@ def _fetch_block(snapshot: Snapshot, shape: FilterShape, params: dict[str, Any])
 _ARCHIVE_SIZE = Statement(select(func.max(c.id)))
 
 
+def _archive_size(snapshot: Snapshot) -> int:
+    """The highest id: the archive's size, near enough, remembered per database version."""
+    return snapshot.count(_ARCHIVE_SIZE, {}) or 0
+
+
 def _walk_dates(total: int, limit: int, snapshot: Snapshot) -> bool:
     """Whether a date-ordered page is found faster by walking the date index, probing each entry
     against the match set, than by looking up every match and sorting them all. The walk visits
     about (limit / total) of the archive and costs ~1/8 of a lookup per entry (measured on the
     100,000-release bench archive), so it wins once total² × 8 > limit × archive."""
-    archive = snapshot.scalar(_ARCHIVE_SIZE) or 0
-    return total * total * 8 > (limit + 1) * archive
+    return total * total * 8 > (limit + 1) * _archive_size(snapshot)
 
 
 @cache

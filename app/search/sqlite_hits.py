@@ -61,9 +61,14 @@ _PASSAGE_FTS: ColumnClause[Any] = literal_column("press_release_passage_fts")
 SNIPPET_TOKENS = 24
 
 
-def _string(text: str) -> str:
+def fts5_string(text: str) -> str:
     """An FTS5 string: the engine tokenizes what is inside, and nothing inside is syntax."""
     return '"' + text.replace('"', '""') + '"'
+
+
+def in_title(expression: str, title_only: bool) -> str:
+    """The expression restricted to the title column when the query says `title:`."""
+    return f"title : ({expression})" if title_only else expression
 
 
 def _with_last_word(text: str, word: str) -> str:
@@ -88,12 +93,13 @@ def highlight_match(query: AllOf, expansions: dict[Term, list[str]], *, titles: 
     for leaf in words.options:
         match leaf:
             case Term(text, True, title_only):
-                found = [_string(_with_last_word(text, word)) for word in expansions.get(leaf, [])]
+                stands_for = expansions.get(leaf, [])
+                found = [fts5_string(_with_last_word(text, word)) for word in stands_for]
             case Term(text, _, title_only) | Phrase(text, title_only):
-                found = [_string(text)]
+                found = [fts5_string(text)]
             case _:  # pragma: no cover  (highlighted() gives terms and phrases only)
                 raise TypeError(leaf)
-        alternatives += [f"title : ({word})" if title_only else word for word in found]
+        alternatives += [in_title(word, title_only) for word in found]
     return " OR ".join(alternatives) or None
 
 
