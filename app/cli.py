@@ -1,4 +1,4 @@
-"""The `pressroom` console script: migrate, ingest, serve."""
+"""The `pressroom` console script: migrate, ingest, reindex, serve."""
 
 import argparse
 import json
@@ -14,8 +14,11 @@ from app.config import Settings
 from app.db import create_db_engine
 from app.ingest.command import UsageError, find_inputs, ingest, input_bytes
 from app.ingest.language import LanguageDetector
+from app.ingest.store import StaleIndex
 from app.logs import logging_config
 from app.schema_version import current_revision, head_revision, upgrade
+from app.search.index import reindex, stale
+from app.text.analyser import version_label
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 
@@ -46,6 +49,14 @@ def _parser() -> argparse.ArgumentParser:
 
     migrate = commands.add_parser("migrate", help="upgrade the database schema")
     migrate.add_argument("--revision", default="head", help="target revision (default: head)")
+
+    commands.add_parser(
+        "reindex",
+        help="analyse every release again and rebuild the search index",
+        description="Rebuild the full-text index with this version's text analyser, in one "
+        "transaction (readers keep being served the old index until it commits). `migrate` runs "
+        "it when the index was built by another version.",
+    )
 
     ingest_cmd = commands.add_parser(
         "ingest",
@@ -134,7 +145,7 @@ def _run_ingest(
                 detect=detector.candidates,
                 progress=bar.update,
             )
-    except (UsageError, ValueError) as error:
+    except (UsageError, StaleIndex, ValueError) as error:
         print(f"pressroom: {error}", file=sys.stderr)
         return EXIT_USAGE
     except DBAPIError as error:
@@ -150,6 +161,29 @@ def _run_ingest(
         note = "" if report.written else " (nothing written)"
         print(f"{report.summary()}{note}")
     return report.exit_status
+
+
+def _reindex(settings: Settings, *, only_if_stale: bool) -> int:
+    """Rebuild the search index (only when it was built by another analyser, if so asked)."""
+    engine = create_db_engine(settings.database_url)
+    try:
+        with engine.connect() as connection, connection.begin():
+            if current_revision(connection) != head_revision(settings.database_url):
+                print("pressroom: migrate the database first: `pressroom migrate`", file=sys.stderr)
+                return EXIT_USAGE
+            why = stale(connection)
+            if only_if_stale and why is None:
+                return EXIT_OK
+            if why is not None:
+                print(f"pressroom: {why}; reindexing", file=sys.stderr)
+            count = reindex(connection)
+    except DBAPIError as error:
+        print(f"pressroom: the database failed: {error.orig}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        engine.dispose()
+    print(f"reindexed {count} releases with text analyser {version_label()}")
+    return EXIT_OK
 
 
 def _serve(settings: Settings) -> int:
@@ -176,7 +210,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings()
     if args.command == "migrate" or (args.command == "serve" and args.migrate):
-        upgrade(settings.database_url, getattr(args, "revision", "head"))
+        revision = getattr(args, "revision", "head")
+        upgrade(settings.database_url, revision)
+        if revision == "head" and (status := _reindex(settings, only_if_stale=True)) != EXIT_OK:
+            return status
+    if args.command == "reindex":
+        return _reindex(settings, only_if_stale=False)
     if args.command == "ingest":
         return _run_ingest(
             settings,

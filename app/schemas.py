@@ -166,4 +166,4 @@ class Health(BaseModel):
 
 class Readiness(BaseModel):
     status: str = Field(examples=["ready"])
-    revision: str = Field(description="The database's schema revision.", examples=["0003"])
+    revision: str = Field(description="The database's schema revision.", examples=["0004"])

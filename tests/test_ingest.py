@@ -11,6 +11,8 @@ from app.cli import main
 from app.db import create_db_engine
 from app.ingest import command
 from app.ingest.command import Rejection, UsageError, ingest
+from app.search.sqlite import fts5_sequences
+from app.text.analyser import sequences
 from tests.conftest import SEED, SEED_TITLE, Ingest, WriteSeeds, seed_text
 
 
@@ -29,9 +31,11 @@ def rows(engine: Engine, sql: str = ROWS + " ORDER BY id") -> list[tuple[object,
 
 
 def fts_match(engine: Engine, word: str) -> list[int]:
+    """The releases the FTS5 index holds any form of the word for."""
     query = "SELECT rowid FROM press_release_fts WHERE press_release_fts MATCH :w ORDER BY rowid"
     with engine.connect() as connection:
-        return list(connection.execute(text(query), {"w": word}).scalars())
+        match = fts5_sequences(sequences(word))
+        return list(connection.execute(text(query), {"w": match}).scalars())
 
 
 def test_the_seed_directory_loads_the_seed(engine: Engine) -> None:
@@ -226,7 +230,7 @@ class TestCommandLine:
         monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
         assert main(["ingest", str(SEED)]) == 2
         assert capsys.readouterr().err == (
-            "pressroom: the database is at schema revision none, not 0003: "
+            "pressroom: the database is at schema revision none, not 0004: "
             "run `pressroom migrate` first\n"
         )
 

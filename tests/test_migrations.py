@@ -1,4 +1,5 @@
-"""Migrations own the whole schema: table, indexes, FTS5 index and triggers, up and down."""
+"""Migrations own the whole schema: tables, indexes, the FTS5 index, up and down; upgrading to the
+analysed index (0004) analyses the stored releases, and downgrading puts the old index back."""
 
 import sqlite3
 from pathlib import Path
@@ -27,6 +28,7 @@ TABLES = {
     "press_release_passage_fts_data",
     "press_release_passage_fts_docsize",
     "press_release_passage_fts_idx",
+    "search_analyser",
 }
 INDEXES = {
     "ix_press_release_language_published_on_id",
@@ -38,7 +40,8 @@ INDEXES = {
     "sqlite_autoindex_press_release_1",
     "sqlite_autoindex_press_release_2",
 }
-TRIGGERS = {
+# Up to 0003 triggers kept the index; from 0004 the application writes it (app/search/index.py).
+TRIGGERS_0003 = {
     "press_release_ai",
     "press_release_ad",
     "press_release_au",
@@ -60,7 +63,7 @@ def schema(path: Path) -> dict[str, set[str]]:
 def test_upgrade_downgrade_upgrade_on_a_fresh_file(tmp_path: Path) -> None:
     path = tmp_path / "fresh.db"
     config = alembic_config(f"sqlite:///{path}")
-    expected = {"table": TABLES, "index": INDEXES, "trigger": TRIGGERS}
+    expected = {"table": TABLES, "index": INDEXES, "trigger": set()}
 
     command.upgrade(config, "head")
     assert schema(path) == expected
@@ -76,7 +79,7 @@ def test_upgrade_downgrade_upgrade_on_a_fresh_file(tmp_path: Path) -> None:
     assert schema(path) == expected
     with sqlite3.connect(path) as connection:
         assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [
-            ("0003",)
+            ("0004",)
         ]
         assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
@@ -84,7 +87,12 @@ def test_upgrade_downgrade_upgrade_on_a_fresh_file(tmp_path: Path) -> None:
 def _not_the_fts_index(_object: object, name: str | None, type_: str, *_: object) -> bool:
     """The full-text index is raw SQL in the migration, on purpose (as in migrations/env.py)."""
     fts = str(name).startswith(("press_release_fts", "press_release_passage_fts"))
-    fts = fts or name in ("ix_press_release_search_vector", "search_term", "press_release_search")
+    fts = fts or name in (
+        "ix_press_release_search_vector",
+        "search_term",
+        "press_release_search",
+        "search_analyser",
+    )
     return not (fts or (type_ == "column" and name == "search_vector"))
 
 
@@ -108,23 +116,36 @@ def test_fts_ranks_with_the_title_weighted_above_the_body(sqlite_url: str) -> No
     assert rank == "bm25(10.0, 1.0)"
 
 
-def test_triggers_keep_the_index_in_step_with_the_table(sqlite_url: str) -> None:
-    path = sqlite_url.removeprefix("sqlite:///")
+def test_the_upgrade_analyses_the_stored_releases_and_the_downgrade_restores_the_old_index(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "upgraded.db"
+    config = alembic_config(f"sqlite:///{path}")
+    command.upgrade(config, "0003")
     with sqlite3.connect(path) as db:
         db.execute(
-            "INSERT INTO press_release (id, external_id, slug, title, published_on, body, lead, "
-            "word_count, content_hash, ingested_at, updated_at) VALUES (7, 'x', 's', "
-            "'Alpha title', '2025-01-01', 'bravo body', 'bravo body', 2, 'h', '2025-01-01', "
-            "'2025-01-01')"
+            "INSERT INTO press_release (id, external_id, slug, title, published_on, language, "
+            "body, lead, word_count, content_hash, ingested_at, updated_at) VALUES (7, 'x', 's', "
+            "'Встреча в Астане', '2025-01-01', 'ru', 'Переговоры с Казахстаном', 'Переговоры', 3, "
+            "'h', '2025-01-01', '2025-01-01')"
         )
 
-        def match(word: str) -> list[int]:
+    def match(expression: str) -> list[int]:
+        with sqlite3.connect(path) as db:
             query = "SELECT rowid FROM press_release_fts WHERE press_release_fts MATCH ?"
-            return [row[0] for row in db.execute(query, (word,))]
+            return [row[0] for row in db.execute(query, (expression,))]
 
-        assert (match("alpha"), match("bravo")) == ([7], [7])
-        db.execute("UPDATE press_release SET body = 'charlie body' WHERE id = 7")
-        assert (match("bravo"), match("charlie")) == ([], [7])
-        db.execute("DELETE FROM press_release WHERE id = 7")
-        assert (match("alpha"), match("charlie")) == ([], [])
+    # 0003 indexed the words as written: only the exact form finds them
+    assert (match("казахстаном"), match("казахстан")) == ([7], [])
+    command.upgrade(config, "head")
+    # 0004 indexed the analyser's base forms of the row already stored
+    assert (match("казахстан"), match("title : астана"), match("казахстаном")) == ([7], [7], [])
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT count(*) FROM search_analyser").fetchone() == (1,)
+        db.execute("INSERT INTO press_release_fts(press_release_fts) VALUES ('integrity-check')")
+
+    command.downgrade(config, "0003")
+    assert schema(path)["trigger"] == TRIGGERS_0003
+    assert (match("казахстаном"), match("казахстан")) == ([7], [])
+    with sqlite3.connect(path) as db:
         db.execute("INSERT INTO press_release_fts(press_release_fts) VALUES ('integrity-check')")

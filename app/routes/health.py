@@ -7,6 +7,7 @@ from app.reader import read
 from app.routes.responses import json_response
 from app.schema_version import served_revision
 from app.schemas import Health, Readiness
+from app.search import index
 
 router = APIRouter(tags=["health"])
 
@@ -22,7 +23,8 @@ async def healthz() -> Response:
 
 @router.get("/readyz", response_model=Readiness, responses=problem_responses(503))
 async def readyz(request: Request) -> Response:
-    """The database answers and is migrated to the revision this code expects."""
+    """The database answers, is migrated to the revision this code expects, and its search index
+    was built by this code's text analyser."""
     expected: str | None = request.app.state.head_revision
     revision = await read(request, served_revision)
     if revision is None or revision != expected:
@@ -30,4 +32,6 @@ async def readyz(request: Request) -> Response:
             f"The database is at schema revision {revision or 'none'}, not {expected}: "
             "run `pressroom migrate`."
         )
+    if (why := await read(request, index.stale)) is not None:
+        raise ServiceUnavailable(f"Search would answer wrongly: {why}.")
     return json_response(Readiness(status="ready", revision=revision), headers=NO_STORE)

@@ -11,24 +11,23 @@ highlighter too: a snippet is cut for exact words, so FTS5 does not merge the li
 hit of the page.
 """
 
-import re
 from collections.abc import Callable
 
 from app.errors import BadRequest
 from app.search.grammar import AllOf, Term, prefixes
+from app.text.words import folded_words
 
 MAX_EXPANSIONS = 128
-_WORD = re.compile(r"[^\W_]+")
 
-# lookup(word, limit): up to `limit` words of the index that start with `word` as the engine
-# reads it (folded, and so on), in the index's order.
+# lookup(word, limit): up to `limit` words of the index that start with the folded `word`, in
+# the index's order.
 Lookup = Callable[[str, int], list[str]]
 
 
 def words(text: str) -> list[str]:
-    """The words of a term's text as the engines' tokenizers split it: runs of letters and digits
-    (`U.S*` is the word `u` and the prefix `s`)."""
-    return _WORD.findall(text)
+    """The folded words of a term's text, as the analyser splits it (`U.S*` is the word `u` and
+    the prefix `s`)."""
+    return folded_words(text)
 
 
 def expand(query: AllOf, lookup: Lookup) -> dict[Term, list[str]]:

@@ -1,10 +1,11 @@
 """The PostgreSQL backend: the weighted `search_vector` of press_release_search (title A, body B;
-see migration 0003) matched by a tsquery, ranked by ts_rank_cd a block of matches at a time
-(app/search/results.py), with ts_headline snippets (app/search/postgres_hits.py).
+built by the analyser, app/search/index.py) matched by a tsquery, ranked by ts_rank_cd a block of
+matches at a time (app/search/results.py), with the highlighter's snippets
+(app/search/postgres_hits.py).
 
-The AST compiles to tsquery *text*, every user word in a quoted lexeme (quotes doubled, backslashes
-escaped), so no user input becomes a tsquery operator; the text travels as a bound parameter of
-`to_tsquery('pressroom', …)`, which stems and unaccents it like the documents.
+The AST compiles to tsquery *text* over the analyser's words (app/text), every word in a quoted
+lexeme (quotes doubled, backslashes escaped), so no user input becomes a tsquery operator; the
+text travels as a bound parameter cast to tsquery, which no text search configuration touches.
 """
 
 from collections.abc import Sequence
@@ -25,7 +26,6 @@ from sqlalchemy import (
     bindparam,
     cast,
     func,
-    literal_column,
     or_,
     select,
     text,
@@ -39,7 +39,7 @@ from app.reads import Snapshot, Statement
 from app.search import budget
 from app.search.expansions import Lookup, expand, prefix_range
 from app.search.grammar import AllOf, AnyOf, Node, Phrase, Term, highlighted
-from app.search.postgres_hits import CONFIG, QUERY, VECTOR, hits, search_index
+from app.search.postgres_hits import QUERY, VECTOR, hits, search_index
 from app.search.results import (
     WINDOW,
     Facet,
@@ -51,6 +51,7 @@ from app.search.results import (
     relevance_page,
     sum_facets,
 )
+from app.text.analyser import Sequences, prefix_form, sequences
 
 s = search_index.c
 _MATCH = VECTOR.op("@@")(QUERY)
@@ -62,15 +63,31 @@ def _lexeme(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
+def tsquery_sequences(found: Sequences, title_only: bool = False) -> str:
+    """tsquery text matching any of the sequences: each word a lexeme, `<->` between a
+    sequence's words, `:*` on the last for a prefix, `:A` on each for the title."""
+    weight = "A" if title_only else ""
+    options = []
+    for option in found.options:
+        labels = [weight] * len(option)
+        if found.prefix:
+            labels[-1] = "*" + weight
+        lexemes = [
+            _lexeme(w) + (f":{label}" if label else "")
+            for w, label in zip(option, labels, strict=True)
+        ]
+        options.append(" <-> ".join(lexemes))
+    return options[0] if len(options) == 1 else "( " + " | ".join(options) + " )"
+
+
 def compile_tsquery(node: Node) -> str:
-    """The AST as tsquery text: quoted lexemes (a phrase's words become `<->`), `:*` for a prefix,
-    `:A` for the title (weight A), `|`, `&` and `!` between parenthesised groups."""
+    """The AST as tsquery text over the analysed words: `|`, `&` and `!` between parenthesised
+    groups."""
     match node:
         case Term(text, prefix, title_only):
-            label = ("*" if prefix else "") + ("A" if title_only else "")
-            return _lexeme(text) + (f":{label}" if label else "")
+            return tsquery_sequences(sequences(text, prefix), title_only)
         case Phrase(text, title_only):
-            return _lexeme(text) + (":A" if title_only else "")
+            return tsquery_sequences(sequences(text), title_only)
         case AnyOf(options):
             return "( " + " | ".join(compile_tsquery(option) for option in options) + " )"
         case AllOf(required, excluded):
@@ -152,12 +169,6 @@ def _date_page(shape: FilterShape, sort: SearchSort, with_cursor: bool) -> State
     return Statement(page.where(*where).order_by(*order).limit(bindparam("limit")))
 
 
-# A prefix's word as the documents' words are indexed (stemmed, unaccented; a stop word has none).
-_LEXEME = Statement(
-    select(func.min(literal_column("lexeme"))).select_from(
-        func.unnest(func.to_tsvector(CONFIG, bindparam("word")))
-    )
-)
 _EXPANSIONS = Statement(
     select(search_term.c.term)
     .where(search_term.c.term >= bindparam("low"), search_term.c.term < bindparam("high"))
@@ -168,10 +179,7 @@ _EXPANSIONS = Statement(
 
 def _lookup(snapshot: Snapshot) -> Lookup:
     def lookup(word: str, limit: int) -> list[str]:
-        lexeme = snapshot.scalar(_LEXEME, {"word": word})
-        if not lexeme:
-            return []
-        low, high = prefix_range(lexeme)
+        low, high = prefix_range(prefix_form(word))
         found = snapshot.rows(_EXPANSIONS, {"low": low, "high": high, "limit": limit})
         return [row["term"] for row in found]
 
@@ -194,15 +202,13 @@ def _facet_cube(shape: FilterShape, facets: tuple[Facet, ...]) -> Statement:
 
 
 _ARCHIVE_SIZE = Statement(select(func.max(s.id)))
-# Each word's count among the sampled releases, in one pass over them (plainto_tsquery reads a
-# word as the documents' words are indexed; a stop word matches nothing, as in a search; `word*`
-# is that prefix).
+# Each word's count among the sampled releases, in one pass over them (each word's tsquery: its
+# forms, or for `word*` that prefix).
 _SHARES = Statement(
     text(
-        "SELECT w.word, count(s.id) AS n FROM (SELECT word, CASE WHEN word LIKE '%*' THEN "
-        "to_tsquery('pressroom', quote_literal(rtrim(word, '*')) || ':*') ELSE "
-        "plainto_tsquery('pressroom', word) END AS q "
-        "FROM unnest(CAST(:words AS text[])) AS word OFFSET 0) AS w "
+        "SELECT w.word, count(s.id) AS n FROM (SELECT word, CAST(q AS tsquery) AS q "
+        "FROM unnest(CAST(:words AS text[]), CAST(:queries AS text[])) AS t (word, q) "
+        "OFFSET 0) AS w "
         "LEFT JOIN press_release_search AS s ON s.id > :since AND s.search_vector @@ w.q "
         "GROUP BY w.word"
     ).columns(word=Text, n=Integer)
@@ -236,7 +242,14 @@ def _check_budget(  # noqa: PLR0917  (one call site, in order)
     size = max(1, min(budget.SAMPLE, archive))
 
     def shares(words: Sequence[str]) -> dict[str, float]:
-        found = snapshot.rows(_SHARES, {"words": list(words), "since": since})
+        queries = [
+            tsquery_sequences(
+                Sequences(((prefix_form(w[:-1]),),), True) if w.endswith("*") else sequences(w)
+            )
+            for w in words
+        ]
+        params = {"words": list(words), "queries": queries, "since": since}
+        found = snapshot.rows(_SHARES, params)
         return {row["word"]: row["n"] / size for row in found}
 
     matches = 0.0
@@ -263,7 +276,7 @@ def search(
     window: int = WINDOW,
     postings: int = budget.BUDGET,
 ) -> SearchResults:
-    # The expansions only bound the query here: ts_headline marks prefixes itself.
+    # The expansions only bound the query here: `:*` finds the words a prefix stands for.
     expand(query, _lookup(snapshot))
     tsquery = compile_tsquery(query)
     _check_budget(snapshot, query, tsquery, filters, bool(facets), postings)
@@ -301,6 +314,6 @@ def search(
 
     words = highlighted(query)
     passage_words = None if words is None else compile_tsquery(words)
-    found = hits(snapshot, tsquery, passage_words, [row["id"] for row in ranked])
+    found = hits(snapshot, query, tsquery, passage_words, [row["id"] for row in ranked])
     counts = {} if cube is None else sum_facets(tuple(facets), cube)
     return SearchResults(hits=found, total=total, next_cursor=next_cursor, facets=counts)

@@ -6,7 +6,6 @@ fetches releases only for the page it returns (app/search/sqlite_hits.py): joini
 the table before ranking costs several times the engine's own floor on a large archive.
 """
 
-import unicodedata
 from collections.abc import Sequence
 from functools import cache, lru_cache
 from typing import Any
@@ -40,19 +39,29 @@ from app.search.results import (
     sum_facets,
 )
 from app.search.sqlite_hits import fts, fts5_string, hits, in_title
+from app.text.analyser import Sequences, prefix_form, sequences
 
 # The FTS index's own vocabulary (fts5vocab, made by migration 0003): one row per indexed word.
 vocabulary = Table("press_release_fts_vocab", MetaData(), Column("term", Text))
 
 
+def fts5_sequences(found: Sequences) -> str:
+    """An FTS5 expression matching any of the sequences: each an FTS5 string (a phrase, when it
+    holds several words), `*` after it for a prefix."""
+    star = " *" if found.prefix else ""
+    options = [fts5_string(" ".join(option)) + star for option in found.options]
+    return options[0] if len(options) == 1 else "(" + " OR ".join(options) + ")"
+
+
 @lru_cache(maxsize=1024)
 def compile_fts5(node: Node) -> str:
-    """The AST as an FTS5 MATCH expression, every user word quoted, every group parenthesised."""
+    """The AST as an FTS5 MATCH expression over the analysed words, every word quoted, every
+    group parenthesised."""
     match node:
         case Term(text, prefix, title_only):
-            return in_title(fts5_string(text) + (" *" if prefix else ""), title_only)
+            return in_title(fts5_sequences(sequences(text, prefix)), title_only)
         case Phrase(text, title_only):
-            return in_title(fts5_string(text), title_only)
+            return in_title(fts5_sequences(sequences(text)), title_only)
         case AnyOf(options):
             return "(" + " OR ".join(compile_fts5(option) for option in options) + ")"
         case AllOf(required, excluded):
@@ -65,22 +74,6 @@ def compile_fts5(node: Node) -> str:
     raise TypeError(node)  # pragma: no cover  (the match above is exhaustive)
 
 
-def fold(word: str) -> str:
-    """A word as FTS5's unicode61 tokenizer (remove_diacritics 2) indexes it: lower case, Latin
-    letters without their diacritics, other scripts' letters as they are (`қ` stays `қ`). Its
-    porter stemmer is not applied: a prefix is rarely a whole inflected word."""
-    lowered = word.lower()
-    if lowered.isascii():
-        return lowered
-    kept: list[str] = []
-    for char in lowered:
-        if "LATIN" in unicodedata.name(char, ""):
-            kept.extend(part for part in unicodedata.normalize("NFKD", char) if part.isalnum())
-        else:
-            kept.append(char)
-    return "".join(kept)
-
-
 _EXPANSIONS = Statement(
     select(vocabulary.c.term)
     .where(vocabulary.c.term >= bindparam("low"), vocabulary.c.term < bindparam("high"))
@@ -90,7 +83,7 @@ _EXPANSIONS = Statement(
 
 def _lookup(snapshot: Snapshot) -> Lookup:
     def lookup(word: str, limit: int) -> list[str]:
-        low, high = prefix_range(fold(word))
+        low, high = prefix_range(prefix_form(word))
         found = snapshot.rows(_EXPANSIONS, {"low": low, "high": high, "limit": limit})
         return [row["term"] for row in found]
 
@@ -138,18 +131,18 @@ def _check_budget(  # noqa: PLR0917  (one call site, in order)
     size = max(1, min(budget.SAMPLE, archive))
     words_only = _sampled(NO_FILTERS.shape)
 
-    stands_for = {words(term.text)[-1].lower(): found for term, found in expansions.items()}
+    stands_for = {words(term.text)[-1]: found for term, found in expansions.items()}
 
-    def share(word: str) -> float:
-        count = snapshot.count(words_only, {"match": fts5_string(word), "since": since})
-        return float(count) / size
+    def share(match: str) -> float:
+        return float(snapshot.count(words_only, {"match": match, "since": since})) / size
 
     def shares(needed: Sequence[str]) -> dict[str, float]:
-        # a prefix: the sum of its words' shares (an upper bound on the releases holding any)
+        # a word: the share of releases holding any of its forms; a prefix: the sum of its
+        # words' shares (an upper bound on the releases holding any)
         return {
-            word: sum(share(w) for w in stands_for.get(word[:-1], []))
+            word: sum(share(fts5_string(w)) for w in stands_for.get(word[:-1], []))
             if word.endswith("*")
-            else share(word)
+            else share(fts5_sequences(sequences(word)))
             for word in needed
         }
 

@@ -1,0 +1,232 @@
+"""The full-text index, written from the analyser's output (app/text), on both engines.
+
+Every write of a release's title, body or language goes through here, in the writer's transaction
+(ingestion, `pressroom reindex`, the migration that made this index), so the index always agrees
+with the table. The engines hold the same words at the same positions:
+
+- SQLite: two contentless FTS5 tables (no copy of the text; their `ascii` tokenizer splits the
+  analysed text on its spaces and nothing else): `press_release_fts` (title, body) and
+  `press_release_passage_fts` (the passages of long releases). A contentless table forgets a row
+  only when told the words it indexed: they are the analysis of the row as stored, which the
+  analyser version recorded beside the index (`search_analyser`) guarantees is what was indexed.
+- PostgreSQL: the tsvectors of `press_release_search` and `press_release_passage`, built here as
+  tsvector text (each word with its positions, the title's weighted A, the body's B), so that
+  PostgreSQL's own parser never splits or drops a word.
+
+The body's positions start one after the title's last plus one: a phrase never runs from the
+title into the body (FTS5 keeps the columns apart). PostgreSQL keeps positions up to 16,383 and 256
+of them for a word: a phrase past those, in a very long release, may be missed there only.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, String, bindparam, text
+
+from app.reads import Snapshot, Statement
+from app.search.passages import SPAN
+from app.text.analyser import indexed_text, terms, version_label
+
+MAX_POSITION = 16383
+REINDEX_BATCH = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Indexed:
+    """A release as the index sees it."""
+
+    id: int
+    title: str
+    body: str
+    language: str | None
+
+
+def _lexeme(word: str) -> str:
+    return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def tsvector(title: str, body: str, language: str | None) -> str:
+    """The tsvector text of a release: title words weighted A, body words B."""
+    positions: dict[str, list[str]] = {}
+    title_terms = terms(title, language)
+    for position, word in enumerate(title_terms, 1):
+        positions.setdefault(word, []).append(f"{min(position, MAX_POSITION)}A")
+    first = len(title_terms) + 2
+    for position, word in enumerate(terms(body, language), first):
+        positions.setdefault(word, []).append(f"{min(position, MAX_POSITION)}B")
+    return " ".join(f"{_lexeme(word)}:{','.join(at)}" for word, at in positions.items())
+
+
+def passage_tsvector(body: str, language: str | None) -> str:
+    positions: dict[str, list[str]] = {}
+    for position, word in enumerate(terms(body, language), 1):
+        positions.setdefault(word, []).append(str(min(position, MAX_POSITION)))
+    return " ".join(f"{_lexeme(word)}:{','.join(at)}" for word, at in positions.items())
+
+
+_FTS_ADD = text("INSERT INTO press_release_fts (rowid, title, body) VALUES (:id, :title, :body)")
+_FTS_FORGET = text(
+    "INSERT INTO press_release_fts (press_release_fts, rowid, title, body) "
+    "VALUES ('delete', :id, :title, :body)"
+)
+_PASSAGE_FTS_ADD = text("INSERT INTO press_release_passage_fts (rowid, body) VALUES (:id, :body)")
+_PASSAGE_FTS_FORGET = text(
+    "INSERT INTO press_release_passage_fts (press_release_passage_fts, rowid, body) "
+    "VALUES ('delete', :id, :body)"
+)
+_SEARCH_ADD = text(
+    "INSERT INTO press_release_search (id, published_on, source, language, search_vector) "
+    "SELECT id, published_on, source, language, CAST(:vector AS tsvector) FROM press_release "
+    "WHERE id = :id "
+    "ON CONFLICT (id) DO UPDATE SET published_on = excluded.published_on, "
+    "source = excluded.source, language = excluded.language, "
+    "search_vector = excluded.search_vector"
+)
+_PASSAGE_VECTOR = text(
+    "UPDATE press_release_passage SET search_vector = CAST(:vector AS tsvector) WHERE id = :id"
+)
+_PASSAGES_OF = text(
+    "SELECT id, body FROM press_release_passage WHERE release_id IN :ids ORDER BY id"
+).bindparams(bindparam("ids", expanding=True))
+_RELEASES = text("SELECT id, title, body, language FROM press_release WHERE id IN :ids").bindparams(
+    bindparam("ids", expanding=True)
+)
+
+
+def stored(connection: Connection, ids: Sequence[int]) -> list[Indexed]:
+    """The releases with these ids, as stored."""
+    if not ids:
+        return []
+    return [Indexed(*row) for row in connection.execute(_RELEASES, {"ids": list(ids)})]
+
+
+def _passages(connection: Connection, releases: Sequence[Indexed]) -> list[tuple[int, str, Any]]:
+    """(passage id, text, language) of the stored passages of these releases."""
+    languages = {release.id: release.language for release in releases}
+    ids = list(languages)
+    if not ids:
+        return []
+    return [
+        (row.id, row.body, languages[row.id // SPAN])
+        for row in connection.execute(_PASSAGES_OF, {"ids": ids})
+    ]
+
+
+def add(connection: Connection, releases: Iterable[Indexed]) -> None:
+    """Index these stored releases and their stored passages."""
+    releases = list(releases)
+    if not releases:
+        return
+    if connection.dialect.name == "sqlite":
+        connection.execute(
+            _FTS_ADD,
+            [
+                {
+                    "id": r.id,
+                    "title": indexed_text(r.title, r.language),
+                    "body": indexed_text(r.body, r.language),
+                }
+                for r in releases
+            ],
+        )
+        passages = [
+            {"id": id_, "body": indexed_text(body, language)}
+            for id_, body, language in _passages(connection, releases)
+        ]
+        if passages:
+            connection.execute(_PASSAGE_FTS_ADD, passages)
+        return
+    connection.execute(
+        _SEARCH_ADD,
+        [{"id": r.id, "vector": tsvector(r.title, r.body, r.language)} for r in releases],
+    )
+    vectors = [
+        {"id": id_, "vector": passage_tsvector(body, language)}
+        for id_, body, language in _passages(connection, releases)
+    ]
+    if vectors:
+        connection.execute(_PASSAGE_VECTOR, vectors)
+
+
+def forget(connection: Connection, releases: Iterable[Indexed]) -> None:
+    """Take these releases (as stored: call it before their row or passages change) and their
+    passages out of the index. PostgreSQL's rows are replaced by `add`, or go with the release."""
+    releases = list(releases)
+    if not releases or connection.dialect.name != "sqlite":
+        return
+    connection.execute(
+        _FTS_FORGET,
+        [
+            {
+                "id": r.id,
+                "title": indexed_text(r.title, r.language),
+                "body": indexed_text(r.body, r.language),
+            }
+            for r in releases
+        ],
+    )
+    passages = [
+        {"id": id_, "body": indexed_text(body, language)}
+        for id_, body, language in _passages(connection, releases)
+    ]
+    if passages:
+        connection.execute(_PASSAGE_FTS_FORGET, passages)
+
+
+_RECORDED = text("SELECT version FROM search_analyser").columns(version=String)
+_FORGET_VERSION = text("DELETE FROM search_analyser")
+_RECORD = text("INSERT INTO search_analyser (version) VALUES (:version)")
+_NEXT_IDS = text("SELECT id FROM press_release WHERE id > :after ORDER BY id LIMIT :n")
+_SQLITE_EMPTY = [
+    "INSERT INTO press_release_fts (press_release_fts) VALUES ('delete-all')",
+    "INSERT INTO press_release_passage_fts (press_release_passage_fts) VALUES ('delete-all')",
+]
+_SQLITE_OPTIMIZE = [
+    "INSERT INTO press_release_fts (press_release_fts) VALUES ('optimize')",
+    "INSERT INTO press_release_passage_fts (press_release_passage_fts) VALUES ('optimize')",
+]
+_POSTGRES_VOCABULARY = [
+    "TRUNCATE search_term",
+    "INSERT INTO search_term (term) SELECT DISTINCT unnest(tsvector_to_array(search_vector)) "
+    "FROM press_release_search",
+]
+
+
+_SERVED_VERSION = Statement(_RECORDED)
+
+
+def stale(connection: Connection | Snapshot) -> str | None:
+    """Why the index must be rebuilt before it is written to or trusted; None when it need not."""
+    if isinstance(connection, Snapshot):
+        recorded = connection.scalar(_SERVED_VERSION)
+    else:
+        recorded = connection.execute(_RECORDED).scalar()
+    if recorded == version_label():
+        return None
+    return (
+        f"the search index was built by text analyser {recorded!r}, and this Pressroom's is "
+        f"{version_label()!r}: run `pressroom reindex` (or `pressroom migrate`, which does it)"
+    )
+
+
+def reindex(connection: Connection, progress: Any = None) -> int:
+    """Analyse every release and passage again and rebuild the index from it, in the caller's
+    transaction; record this analyser's version. The number of releases indexed."""
+    if connection.dialect.name == "sqlite":
+        for statement in _SQLITE_EMPTY:
+            connection.exec_driver_sql(statement)
+    after, count = 0, 0
+    while (
+        ids := connection.execute(_NEXT_IDS, {"after": after, "n": REINDEX_BATCH}).scalars().all()
+    ):
+        add(connection, stored(connection, ids))
+        after, count = ids[-1], count + len(ids)
+        if progress is not None:
+            progress(len(ids))
+    statements = _SQLITE_OPTIMIZE if connection.dialect.name == "sqlite" else _POSTGRES_VOCABULARY
+    for statement in statements:
+        connection.exec_driver_sql(statement)
+    connection.execute(_FORGET_VERSION)
+    connection.execute(_RECORD, {"version": version_label()})
+    return count
