@@ -30,8 +30,6 @@ def database_url(sqlite_url: str) -> str:
     return sqlite_url
 
 
-
-
 def write_archive(path: Path, count: int, *, start: int = 0) -> Path:
     with path.open("w") as out:
         for i in range(start, start + count):

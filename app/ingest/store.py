@@ -234,8 +234,8 @@ def _write(connection: Connection, run: Run, releases: list[Release]) -> dict[st
             ],
         )
         by_id = {release.external_id: release for release in inserts}
-        ids = connection.execute(_IDS, {"ids": list(by_id)}).all()
-        added = [_indexed(row.id, by_id[row.external_id]) for row in ids]
+        stored = connection.execute(_IDS, {"ids": list(by_id)}).all()
+        added = [_indexed(row.id, by_id[row.external_id]) for row in stored]
         _store_passages(connection, added)
         index.add(connection, added)
     if updates:

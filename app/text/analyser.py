@@ -141,6 +141,6 @@ def sequences(text: str, prefix: bool = False) -> Sequences:
     options: dict[tuple[str, ...], None] = {}
     for kazakh_text in (False, True):
         for cases in (typed, *([cap] * len(folded) for cap in _CASES)):
-            found = tuple(form(w, kazakh_text, cap) for w, cap in zip(body, cases, strict=False))
-            options[found + ((prefix_form(folded[-1]),) if prefix else ())] = None
+            forms = tuple(form(w, kazakh_text, cap) for w, cap in zip(body, cases, strict=False))
+            options[forms + ((prefix_form(folded[-1]),) if prefix else ())] = None
     return Sequences(tuple(options), prefix)
