@@ -2,9 +2,9 @@
 batches inside one transaction, and report every rejection with its reason.
 
 One transaction per run is the atomicity guarantee: a crash or a kill midway leaves the database
-as it was, and the FTS index (kept by triggers in the same transaction) always agrees with the
-table. Readers are not blocked meanwhile: SQLite runs in WAL mode, where readers see the last
-committed state while a writer works.
+as it was, and the full-text index (written in the same transaction, app/search/index.py) always
+agrees with the table. Readers are not blocked meanwhile: SQLite runs in WAL mode, where readers
+see the last committed state while a writer works.
 """
 
 import sys
@@ -15,6 +15,7 @@ from typing import BinaryIO
 
 from sqlalchemy import Connection, Engine
 
+from app.ingest.analysis import Analysis, Pending
 from app.ingest.jsonl_format import read_jsonl
 from app.ingest.language import DEFAULT_CANDIDATES, LanguageDetector
 from app.ingest.normalize import Rejected, Release
@@ -228,15 +229,21 @@ def ingest(
         max_bytes=max_bytes,
         progress=progress,
     )
-    with engine.connect() as connection, connection.begin() as transaction:
+    with (
+        engine.connect() as connection,
+        connection.begin() as transaction,
+        Analysis(engine.dialect.name, BATCH_SIZE) as analysis,
+    ):
         run = begin_run(connection)
-        batch: list[Located] = []
-        for item in releases:
-            batch.append(item)
-            if len(batch) == BATCH_SIZE:
-                _store(connection, run, batch, report)
-                batch = []
-        _store(connection, run, batch, report)
+        # each batch is analysed (in the background) while the one before it is stored
+        waiting: tuple[list[Located], Pending] | None = None
+        for batch in _batches(releases):
+            pending = analysis.submit([item.release for item in batch])
+            if waiting is not None:
+                _store(connection, run, *waiting, report)
+            waiting = batch, pending
+        if waiting is not None:
+            _store(connection, run, *waiting, report)
         end_run(connection, run)
         keep = not dry_run and not (strict and report.rejections)
         if keep and report.added + report.updated >= OPTIMIZE_AFTER:
@@ -249,10 +256,22 @@ def ingest(
     return report
 
 
-def _store(connection: Connection, run: Run, batch: list["Located"], report: Report) -> None:
-    if not batch:
-        return
-    results = upsert_batch(connection, run, [(item.where, item.release) for item in batch])
+def _batches(releases: Iterable[Located]) -> Iterator[list[Located]]:
+    batch: list[Located] = []
+    for item in releases:
+        batch.append(item)
+        if len(batch) == BATCH_SIZE:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _store(
+    connection: Connection, run: Run, batch: list[Located], analysed: Pending, report: Report
+) -> None:
+    located = [(item.where, item.release) for item in batch]
+    results = upsert_batch(connection, run, located, analysed())
     for item, result in zip(batch, results, strict=True):
         if isinstance(result, Outcome):
             report.count(result)

@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
+from itertools import filterfalse
 
 SLUG_TITLE_CHARS = 80
 _HAS_WORD = re.compile(r"[^\W_]")
@@ -50,7 +51,12 @@ class Release:
     def word_count(self) -> int:
         """Words as `wc -w` counts them (white-space separated, so "well-being" is one), less the
         tokens without a letter or digit ("–", "&")."""
-        return sum(1 for token in self.body.split() if token.isalnum() or _HAS_WORD.search(token))
+        tokens = self.body.split()
+        # only the tokens that are not all letters and digits are looked into, one by one
+        wordless = sum(
+            1 for token in filterfalse(str.isalnum, tokens) if not _HAS_WORD.search(token)
+        )
+        return len(tokens) - wordless
 
     @cached_property
     def content_hash(self) -> str:

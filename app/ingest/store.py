@@ -2,7 +2,7 @@
 run): nothing here commits."""
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -130,12 +130,18 @@ def _content(release: Release, now: datetime) -> dict[str, Any]:
 
 
 def upsert_batch(
-    connection: Connection, run: Run, batch: Sequence[tuple[str, Release]]
+    connection: Connection,
+    run: Run,
+    batch: Sequence[tuple[str, Release]],
+    analysed: Mapping[str, index.Analysed] | None = None,
 ) -> list[Outcome | str]:
     """Store each (location, release) of the batch; for each, its outcome, or the reason it was
-    rejected (its external id came earlier in the run). A handful of statements per batch."""
+    rejected (its external id came earlier in the run). A handful of statements per batch.
+    `analysed` holds the releases' analysis for the index, by external id, where it was made
+    beforehand (app/ingest/analysis.py)."""
     reasons, accepted = _first_occurrences(connection, batch)
-    outcomes = _write_each_that_fits(connection, run, accepted) if accepted else {}
+    done = analysed or {}
+    outcomes = _write_each_that_fits(connection, run, accepted, done) if accepted else {}
     return [
         outcomes[release.external_id] if reason is None else reason
         for (_, release), reason in zip(batch, reasons, strict=True)
@@ -152,15 +158,18 @@ TOO_MANY_WORDS = (
 
 
 def _write_each_that_fits(
-    connection: Connection, run: Run, releases: list[Release]
+    connection: Connection,
+    run: Run,
+    releases: list[Release],
+    analysed: Mapping[str, index.Analysed],
 ) -> dict[str, Outcome | str]:
     """`_write`, in a savepoint; when PostgreSQL cannot index a release of the batch, the batch
     again one release at a time, the ones it cannot index rejected and the others kept."""
     if not run.postgres:  # SQLite's FTS5 has no such limit
-        return dict(_write(connection, run, releases))
+        return dict(_write(connection, run, releases, analysed))
     try:
         with connection.begin_nested():
-            return dict(_write(connection, run, releases))
+            return dict(_write(connection, run, releases, analysed))
     except DBAPIError as error:
         if not _too_long(error):
             raise
@@ -168,7 +177,7 @@ def _write_each_that_fits(
     for release in releases:
         try:
             with connection.begin_nested():
-                outcomes |= _write(connection, run, [release])
+                outcomes |= _write(connection, run, [release], analysed)
         except DBAPIError as error:
             if not _too_long(error):
                 raise
@@ -205,7 +214,12 @@ def _first_occurrences(
     return reasons, accepted
 
 
-def _write(connection: Connection, run: Run, releases: list[Release]) -> dict[str, Outcome]:
+def _write(
+    connection: Connection,
+    run: Run,
+    releases: list[Release],
+    analysed: Mapping[str, index.Analysed],
+) -> dict[str, Outcome]:
     """Insert the new releases, update the changed ones, leave the rest alone."""
     ids = [release.external_id for release in releases]
     existing = {row.external_id: row for row in connection.execute(_EXISTING, {"ids": ids})}
@@ -222,7 +236,7 @@ def _write(connection: Connection, run: Run, releases: list[Release]) -> dict[st
             outcomes[release.external_id] = Outcome.UNCHANGED
         else:
             # The slug is kept: links to a release must survive an edit of its title.
-            updates.append(_content(release, now) | {"_id": row.id})
+            updates.append(_content(release, now) | {"_id": row.id, "_release": release})
             outcomes[release.external_id] = Outcome.UPDATED
     if inserts:
         connection.execute(
@@ -235,7 +249,7 @@ def _write(connection: Connection, run: Run, releases: list[Release]) -> dict[st
         )
         by_id = {release.external_id: release for release in inserts}
         stored = connection.execute(_IDS, {"ids": list(by_id)}).all()
-        added = [_indexed(row.id, by_id[row.external_id]) for row in stored]
+        added = [_indexed(row.id, by_id[row.external_id], analysed) for row in stored]
         _store_passages(connection, added)
         index.add(connection, added)
     if updates:
@@ -252,8 +266,11 @@ def _write(connection: Connection, run: Run, releases: list[Release]) -> dict[st
     return outcomes
 
 
-def _indexed(release_id: int, release: Release) -> index.Indexed:
-    return index.Indexed(release_id, release.title, release.body, release.language)
+def _indexed(
+    release_id: int, release: Release, analysed: Mapping[str, index.Analysed]
+) -> index.Indexed:
+    done = analysed.get(release.external_id)
+    return index.Indexed(release_id, release.title, release.body, release.language, done)
 
 
 def _store_passages(connection: Connection, releases: list[index.Indexed]) -> None:

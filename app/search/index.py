@@ -32,14 +32,37 @@ MAX_POSITION = 16383
 REINDEX_BATCH = 500
 
 
+# What the index holds for a release, as the engine takes it: (title words, body words) as text
+# for FTS5, (tsvector text,) for PostgreSQL.
+Analysed = tuple[str, ...]
+
+
 @dataclass(frozen=True, slots=True)
 class Indexed:
-    """A release as the index sees it."""
+    """A release as the index sees it, with its analysis when it was made beforehand."""
 
     id: int
     title: str
     body: str
     language: str | None
+    analysed: Analysed | None = None
+
+
+def analyse(dialect: str, releases: Sequence[tuple[str, str, str | None]]) -> list[Analysed]:
+    """The analysis of each (title, body, language), for the engine (a pure function: ingestion
+    runs it in a worker process, app/ingest/analysis.py)."""
+    if dialect == "sqlite":
+        return [
+            (indexed_text(title, language), indexed_text(body, language))
+            for title, body, language in releases
+        ]
+    return [(tsvector(title, body, language),) for title, body, language in releases]
+
+
+def _analysed(dialect: str, release: Indexed) -> Analysed:
+    if release.analysed is not None:
+        return release.analysed
+    return analyse(dialect, [(release.title, release.body, release.language)])[0]
 
 
 def _lexeme(word: str) -> str:
@@ -118,17 +141,11 @@ def add(connection: Connection, releases: Iterable[Indexed]) -> None:
     releases = list(releases)
     if not releases:
         return
-    if connection.dialect.name == "sqlite":
+    dialect = connection.dialect.name
+    analysed = [(r.id, _analysed(dialect, r)) for r in releases]
+    if dialect == "sqlite":
         connection.execute(
-            _FTS_ADD,
-            [
-                {
-                    "id": r.id,
-                    "title": indexed_text(r.title, r.language),
-                    "body": indexed_text(r.body, r.language),
-                }
-                for r in releases
-            ],
+            _FTS_ADD, [{"id": id_, "title": words[0], "body": words[1]} for id_, words in analysed]
         )
         passages = [
             {"id": id_, "body": indexed_text(body, language)}
@@ -137,10 +154,7 @@ def add(connection: Connection, releases: Iterable[Indexed]) -> None:
         if passages:
             connection.execute(_PASSAGE_FTS_ADD, passages)
         return
-    connection.execute(
-        _SEARCH_ADD,
-        [{"id": r.id, "vector": tsvector(r.title, r.body, r.language)} for r in releases],
-    )
+    connection.execute(_SEARCH_ADD, [{"id": id_, "vector": words[0]} for id_, words in analysed])
     vectors = [
         {"id": id_, "vector": passage_tsvector(body, language)}
         for id_, body, language in _passages(connection, releases)
@@ -158,12 +172,9 @@ def forget(connection: Connection, releases: Iterable[Indexed]) -> None:
     connection.execute(
         _FTS_FORGET,
         [
-            {
-                "id": r.id,
-                "title": indexed_text(r.title, r.language),
-                "body": indexed_text(r.body, r.language),
-            }
+            {"id": r.id, "title": words[0], "body": words[1]}
             for r in releases
+            for words in [_analysed("sqlite", r)]
         ],
     )
     passages = [

@@ -52,13 +52,11 @@ _LATIN_LEADS = bytes(1 if 0xC3 <= byte <= 0xC9 or byte == 0xE1 else 0 for byte i
 _FOLDABLE = re.compile("[" + "".join(re.escape(char) for char in sorted(_CHANGED)) + "]")
 
 
-_APOSTROPHES = str.maketrans({"\u2019": APOSTROPHE, "\u02bc": APOSTROPHE})
-
-
 def fold_apostrophes(text: str) -> str:
     """The text with its apostrophes folded, and nothing else: it splits into the same words as
-    the folded text, at the same offsets."""
-    return text.translate(_APOSTROPHES)
+    the folded text, at the same offsets. (str.replace scans in C; str.translate looks every
+    character up, ten times slower.)"""
+    return text.replace("\u2019", APOSTROPHE).replace("\u02bc", APOSTROPHE)
 
 
 def _fold_one(match: re.Match[str]) -> str:
