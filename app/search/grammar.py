@@ -8,9 +8,9 @@
     title only            title:almaty   title:"un center"
 
 `OR` (upper case) binds tighter than the implicit AND: `a b OR c` is a AND (b OR c). Every other
-character is literal text: the engine's tokenizer reduces a word like `U.S.` or `Kazakhstan's` to
-the words inside it, so nothing the user types is ever engine syntax. A query that cannot mean
-anything (only punctuation, only exclusions) is a `BadRequest` saying why.
+character is literal text: the text analyser (app/text) reduces a term like `U.S.` or
+`Kazakhstan's` to the words inside it, so nothing the user types is ever engine syntax. A query
+that cannot mean anything (only punctuation, only exclusions) is a `BadRequest` saying why.
 """
 
 import re

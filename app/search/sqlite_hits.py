@@ -45,8 +45,6 @@ fts = Table(
     Column("body", Text),
     Column("press_release_fts", Text, key="match"),
 )
-_FTS: ColumnClause[Any] = literal_column("press_release_fts")
-_TITLE, _BODY = 0, 1
 # The passages of long releases and their own FTS5 index.
 passage = PressReleasePassage.__table__  # type: ignore[attr-defined]
 passage_fts = Table(
