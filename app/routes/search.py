@@ -22,8 +22,9 @@ from app.search.results import Facet, SearchSort
 
 router = APIRouter(tags=["search"], route_class=StrictQueryRoute)
 
-QUERY_DESCRIPTION = """Words to find in titles and bodies. Every word must match; case and
-diacritics are ignored and English words are stemmed.
+QUERY_DESCRIPTION = """Words to find in titles and bodies. Every word must match, in any of its
+grammatical forms in English, Russian or Kazakh (`Казахстан` finds `Казахстана`, `Ауғанстан`
+finds `Ауғанстанға`); case and diacritics are ignored (`Turkiye` finds `Türkiye`).
 
 | syntax | meaning |
 |---|---|
@@ -31,7 +32,7 @@ diacritics are ignored and English words are stemmed.
 | `"central asia"` | the exact phrase |
 | `almaty OR astana` | either (binds tighter than the implied AND; group with parentheses) |
 | `-visa`, `-"press service"` | without this word or phrase |
-| `kazakh*` | words starting with `kazakh` |
+| `kazakh*` | words whose base form starts with `kazakh` |
 | `title:almaty`, `title:"un center"` | in the title only |
 
 Any other character is plain text. A query with nothing to search for (only punctuation, only

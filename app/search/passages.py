@@ -1,8 +1,8 @@
 """Passages: how a snippet is found in a long release at the cost of a short one.
 
-A snippet is cut by the engine's own function (FTS5's snippet(), PostgreSQL's ts_headline), which
-reads the whole text it is given: 28 ms a megabyte for FTS5 and 125 ms for ts_headline on this
-machine, so one 4.5 MB release made every search that hit it take seconds. A body longer than
+A snippet is cut from the text it is given, all of which a highlighter reads (FTS5's snippet()
+took 28 ms a megabyte on this machine, PostgreSQL's ts_headline 125, before app/search/highlight.py
+replaced both), so one 4.5 MB release made every search that hit it take seconds. A body longer than
 LONG_BODY_CHARS is therefore also stored cut into passages of at most PASSAGE_CHARS, on paragraph
 boundaries where it has them, each indexed on its own. The snippet of a long release comes from the
 passage that best matches the query's words (any of them: a passage rarely holds every word of an

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-# The dialect module registers the full-text functions (to_tsquery, ts_headline…) with `func`.
+# The dialect module registers the full-text functions (ts_rank_cd…) with `func`.
 import sqlalchemy.dialects.postgresql  # noqa: F401
 from sqlalchemy import (
     BigInteger,
