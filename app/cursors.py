@@ -6,6 +6,7 @@ import base64
 import binascii
 import hashlib
 import json
+import math
 from collections.abc import Callable, Hashable, Sequence
 from datetime import date
 from functools import lru_cache
@@ -26,14 +27,20 @@ def encode(key: Sequence[Any], owner: str) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
+# Every integer a cursor holds is an id or a block bound, which both engines keep in 64 bits: a
+# larger one cannot be bound as a parameter (OverflowError in sqlite3), so it is no cursor of ours.
+_INT64 = range(-(2**63), 2**63)
+
+
 def _strict_int(value: Any) -> int:
-    if type(value) is not int:
+    if type(value) is not int or value not in _INT64:
         raise TypeError(value)
     return value
 
 
 def _strict_float(value: Any) -> float:
-    if type(value) not in (int, float):
+    # a score is a finite number: NaN compares false with everything and would end any walk
+    if type(value) not in (int, float) or not math.isfinite(value):
         raise TypeError(value)
     return float(value)
 
@@ -62,6 +69,7 @@ def decode(cursor: str, owner: str, types: Sequence[Kind]) -> tuple[Any, ...]:
         valid = (
             isinstance(raw, dict)
             and raw.get("v") == _VERSION
+            and isinstance(raw.get("o"), str)
             and isinstance(raw.get("k"), list)
             and len(raw["k"]) == len(types)
         )

@@ -1,5 +1,6 @@
 """`/v1/press-releases`: the list, its cursors and filters, and the detail."""
 
+import base64
 from typing import Any
 
 import pytest
@@ -272,3 +273,20 @@ def test_a_missing_release_is_a_404_problem(client: TestClient, load: Ingest, ke
         f"No press release has the id or slug {key!r}.",
         f"/v1/press-releases/{key}",
     )
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"v":1,"k":["2025-01-01",1]}',  # no owner
+        '{"v":1,"o":null,"k":["2025-01-01",1]}',
+        '{"v":1,"o":"x","k":["2025-01-01",18446744073709551616]}',  # over 64 bits
+    ],
+    ids=["no-owner", "null-owner", "huge-id"],
+)
+def test_a_crafted_list_cursor_is_a_400_problem(client: TestClient, load: Ingest, raw: str) -> None:
+    load(ARCHIVE)
+    cursor = base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    response = client.get("/v1/press-releases", params={"cursor": cursor})
+    assert response.status_code == 400, response.text
+    assert response.json()["detail"].startswith("The cursor is not one this API issued.")

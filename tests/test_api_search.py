@@ -1,5 +1,7 @@
 """`/v1/search`: the grammar end to end, ranking, snippets, filters, facets and paging."""
 
+import base64
+import json
 from typing import Any
 
 import pytest
@@ -348,3 +350,48 @@ def test_date_pages_agree_whether_the_date_index_is_walked_or_not(
     looked_up = walk(client, {"q": "centr* OR минист* OR almaty", "limit": 20, "sort": sort})
     assert walked == looked_up
     assert walked == ([7, 2, 1, 4, 5, 6] if sort == "newest" else [6, 5, 4, 1, 2, 7])
+
+
+def _recrafted(cursor: str, change: Any) -> str:
+    """The cursor with its JSON changed by `change` (owner kept: only the key is wrong)."""
+    raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    change(raw)
+    text = json.dumps(raw, separators=(",", ":"))  # NaN and huge ints written as Python does
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def _set(index: int, value: object) -> Any:
+    return lambda raw: raw["k"].__setitem__(index, value)
+
+
+@pytest.mark.parametrize(
+    ("params", "change"),
+    [
+        ({"sort": "relevance"}, _set(1, float("nan"))),
+        ({"sort": "relevance"}, _set(1, float("inf"))),
+        ({"sort": "relevance"}, _set(0, 2**64)),
+        ({"sort": "relevance"}, _set(2, -(2**63) - 1)),
+        ({"sort": "newest"}, _set(1, 2**63)),
+        ({"sort": "newest"}, lambda raw: raw.pop("o")),
+        ({"sort": "newest"}, lambda raw: raw.__setitem__("o", 7)),
+    ],
+    ids=[
+        "nan-score",
+        "infinite-score",
+        "huge-block",
+        "tiny-id",
+        "huge-id",
+        "no-owner",
+        "int-owner",
+    ],
+)
+def test_a_crafted_search_cursor_is_a_400_problem(
+    client: TestClient, corpus: None, params: dict[str, str], change: Any
+) -> None:
+    first = client.get("/v1/search", params={"q": "almaty", "limit": 1, **params}).json()
+    response = client.get(
+        "/v1/search",
+        params={"q": "almaty", **params, "cursor": _recrafted(first["next_cursor"], change)},
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["detail"].startswith("The cursor is not one this API issued.")
