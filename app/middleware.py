@@ -118,6 +118,9 @@ class HttpConventions:
             current = os.urandom(16).hex()
         token = request_id.set(current)
         start = time.perf_counter()
+        logged = scope
+        if scope["method"] == "HEAD":  # RFC 9110 §9.3.2: what GET would answer, without the body
+            scope, send = {**scope, "method": "GET"}, _bodiless(send)
         exchange = _Exchange(self, scope, send, current)
         try:
             if exchange.origin is not None and _is_preflight(scope):
@@ -136,7 +139,7 @@ class HttpConventions:
             await response(scope, receive, exchange.send)
         finally:
             if access_log.isEnabledFor(logging.INFO):
-                _log(scope, exchange.status, start, current)
+                _log(logged, exchange.status, start, current)
             request_id.reset(token)
 
     def cors_for(self, headers: list[Header], origin: bytes | None) -> list[Header]:
@@ -150,6 +153,17 @@ class HttpConventions:
             headers = [*_without(headers, b"access-control-allow-origin")]
             headers.append((b"access-control-allow-origin", origin))
         return _vary(headers, b"Origin")
+
+
+def _bodiless(send: Send) -> Send:
+    """`send`, with every body left out (the headers, Content-Length included, go as they are)."""
+
+    async def send_head(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            message = {**message, "body": b""}
+        await send(message)
+
+    return send_head
 
 
 def _is_preflight(scope: Scope) -> bool:

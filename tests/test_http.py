@@ -338,3 +338,32 @@ def test_more_concurrent_requests_than_pooled_connections_all_succeed(
     runner.join(timeout=30)
     assert not runner.is_alive(), "the requests are stuck: the event loop is blocked"
     assert statuses == [200] * count
+
+
+HEAD_URLS = [
+    "/v1/press-releases",
+    "/v1/press-releases/1",
+    "/v1/search?q=almaty",
+    "/v1/feed.atom",
+    "/healthz",
+    "/readyz",
+    "/docs",
+    "/redoc",
+    "/openapi.json",
+    "/v1/press-releases/999",
+]
+_PER_REQUEST = {"date", "x-request-id"}
+
+
+@pytest.mark.parametrize("url", HEAD_URLS)
+def test_head_goes_wherever_get_goes(client: TestClient, load: Ingest, url: str) -> None:
+    load({"000_58c17a29ac5caa8f": SEED.read_text()})
+    got = client.get(url)
+    head = client.head(url)
+    assert head.status_code == got.status_code
+    assert head.content == b""
+    same = {k: v for k, v in got.headers.items() if k not in _PER_REQUEST}
+    assert {k: v for k, v in head.headers.items() if k not in _PER_REQUEST} == same
+    if "etag" in got.headers:
+        revalidated = client.head(url, headers={"If-None-Match": got.headers["etag"]})
+        assert (revalidated.status_code, revalidated.content) == (304, b"")
