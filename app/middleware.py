@@ -99,8 +99,10 @@ class HttpConventions:
         self.cors = CORSMiddleware(
             app,
             allow_origins=cors_origins,
-            allow_methods=["GET"],
-            expose_headers=["ETag", "Link", "X-Request-ID"],
+            allow_methods=["GET", "HEAD"],
+            # what a browser app sends to revalidate and to trace its requests
+            allow_headers=["If-None-Match", "X-Request-ID"],
+            expose_headers=["ETag", "Link", "X-Request-ID", "Retry-After"],
         )
         self.cors_headers = [
             (name.lower().encode("latin-1"), value.encode("latin-1"))
@@ -126,6 +128,14 @@ class HttpConventions:
             if exchange.origin is not None and _is_preflight(scope):
                 exchange.simple = False
                 response = self.cors.preflight_response(request_headers=Headers(scope=scope))
+                if response.status_code != 200:  # Starlette says why in text/plain
+                    refused = bytes(response.body).decode()
+                    response = problem_response(
+                        Request(scope),
+                        response.status_code,
+                        f"The CORS preflight was refused: {refused}. Cross-origin requests may "
+                        "use GET and HEAD, with the headers If-None-Match and X-Request-ID.",
+                    )
                 await response(scope, receive, exchange.send)
             else:
                 await self.app(scope, receive, exchange.send)

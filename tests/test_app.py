@@ -194,7 +194,7 @@ def test_every_operation_documents_its_responses_with_examples(client: TestClien
 def test_cors_allows_any_origin_to_read_by_default(client: TestClient) -> None:
     response = client.get("/v1/press-releases", headers={"Origin": "https://example.org"})
     assert response.headers["access-control-allow-origin"] == "*"
-    assert response.headers["access-control-expose-headers"] == "ETag, Link, X-Request-ID"
+    assert response.headers["access-control-expose-headers"] == "ETag, Link, X-Request-ID, Retry-After"
 
 
 def test_cors_origins_are_configurable(database_url: str) -> None:
@@ -227,3 +227,32 @@ def test_reads_come_from_database_read_url(
         assert client.get("/v1/press-releases").json()["total"] == 1
     with TestClient(create_app(Settings(database_url=sqlite_url))) as client:
         assert client.get("/v1/press-releases").json()["total"] == 0
+
+
+def test_a_browser_app_may_revalidate_and_trace_across_origins(client: TestClient) -> None:
+    preflight = client.options(
+        "/v1/press-releases",
+        headers={
+            "Origin": "https://app.example",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "if-none-match, x-request-id",
+        },
+    )
+    assert preflight.status_code == 200
+    allowed = preflight.headers["access-control-allow-headers"].lower()
+    assert {"if-none-match", "x-request-id"} <= {h.strip() for h in allowed.split(",")}
+
+
+def test_a_refused_preflight_is_a_problem_document(client: TestClient) -> None:
+    response = client.options(
+        "/v1/press-releases",
+        headers={"Origin": "https://app.example", "Access-Control-Request-Method": "DELETE"},
+    )
+    assert_problem(
+        response,
+        400,
+        "Bad Request",
+        "The CORS preflight was refused: Disallowed CORS method. Cross-origin requests may use "
+        "GET and HEAD, with the headers If-None-Match and X-Request-ID.",
+        "/v1/press-releases",
+    )
