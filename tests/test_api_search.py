@@ -91,6 +91,12 @@ def test_the_seed_is_found_with_a_marked_snippet(client: TestClient, load: Inges
         ("almaty AND forum", ["almaty-forum"]),  # AND is a word: "… trade and water"
         ("{title}: almaty", []),  # "title" is a word here, and no release has it
         ("almaty\x00", ["un-center", "almaty-forum", "water"]),
+        # a control or format character is a space between words, never glue
+        ("almaty\x00central", ["almaty-forum", "water"]),
+        ("almaty\x01central", ["almaty-forum", "water"]),
+        ("almaty\x7fcentral", ["almaty-forum", "water"]),
+        ("almaty\u200bcentral", ["almaty-forum", "water"]),
+        ("almaty central", ["almaty-forum", "water"]),
         ("^almaty", ["un-center", "almaty-forum", "water"]),
     ],
 )

@@ -46,7 +46,11 @@ a, b, c = Term("a"), Term("b"), Term("c")
         ("() a", AllOf((a,))),
         ("a ! ? *", AllOf((a,))),
         ("Cafe\u0301", AllOf((Term("Caf\u00e9"),))),
-        ("a\x00b", AllOf((Term("ab"),))),
+        # control and format characters separate words, as in a release's text
+        ("a\x00b", AllOf((a, b))),
+        ("a\x7fb\x01", AllOf((a, b))),
+        ("a\u200bb", AllOf((a, b))),
+        ('"a\x00b"', AllOf((Phrase("a b"),))),
         ("Қазақстан", AllOf((Term("Қазақстан"),))),
     ],
 )

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from app.errors import BadRequest
-from app.ingest.normalize import CONTROL_CHARACTERS
 
 MAX_TERMS = 32
 MAX_DEPTH = 8
@@ -184,9 +183,17 @@ class _Parser:
         return None  # a stray closing parenthesis is literal text, and text without words
 
 
+def _separated(text: str) -> str:
+    """The text with its control and format characters (NUL, DEL, a zero-width space…) made
+    spaces: they are no text, and they separate words as they do in a release's text."""
+    if text.isprintable():  # a C-speed check: most queries have none
+        return text
+    return "".join(" " if unicodedata.category(char) in ("Cc", "Cf") else char for char in text)
+
+
 def parse(text: str) -> AllOf:
     """The query's AST; BadRequest when the text cannot be a query."""
-    clean = unicodedata.normalize("NFC", text.translate(CONTROL_CHARACTERS))
+    clean = unicodedata.normalize("NFC", _separated(text))
     parser = _Parser(_tokens(clean), text)
     query = parser.all_of(depth=0)
     while parser.peek() is not None:  # text after a stray `)`: parse on, as a new conjunction
