@@ -194,7 +194,9 @@ def test_every_operation_documents_its_responses_with_examples(client: TestClien
 def test_cors_allows_any_origin_to_read_by_default(client: TestClient) -> None:
     response = client.get("/v1/press-releases", headers={"Origin": "https://example.org"})
     assert response.headers["access-control-allow-origin"] == "*"
-    assert response.headers["access-control-expose-headers"] == "ETag, Link, X-Request-ID, Retry-After"
+    assert (
+        response.headers["access-control-expose-headers"] == "ETag, Link, X-Request-ID, Retry-After"
+    )
 
 
 def test_cors_origins_are_configurable(database_url: str) -> None:

@@ -367,3 +367,21 @@ def test_head_goes_wherever_get_goes(client: TestClient, load: Ingest, url: str)
     if "etag" in got.headers:
         revalidated = client.head(url, headers={"If-None-Match": got.headers["etag"]})
         assert (revalidated.status_code, revalidated.content) == (304, b"")
+
+
+@pytest.mark.parametrize("asset", ["swagger-ui-bundle.js", "swagger-ui.css", "redoc.standalone.js"])
+def test_documentation_assets_are_compressed_and_cached(client: TestClient, asset: str) -> None:
+    url = f"/static-offline-docs/{asset}"
+    plain = client.get(url, headers={"Accept-Encoding": "identity"})
+    zipped = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert (plain.status_code, zipped.status_code) == (200, 200)
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert zipped.content == plain.content  # httpx decodes it: the same bytes
+    assert int(zipped.headers["content-length"]) < len(plain.content) // 2
+    assert (
+        zipped.headers["cache-control"]
+        == plain.headers["cache-control"]
+        == ("public, max-age=86400")
+    )
+    again = client.get(url, headers={"If-None-Match": zipped.headers["etag"]})
+    assert again.status_code == 304
