@@ -16,7 +16,7 @@ from app.errors import document_problems, install_error_handlers, problem_respon
 from app.middleware import HttpConventions
 from app.reader import Reader
 from app.reads import milliseconds
-from app.routes import feeds, health, press_releases, search
+from app.routes import feeds, health, press_releases, root, search
 from app.schema_version import head_revision
 
 DESCRIPTION = """
@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (press_releases, search, feeds):
         app.include_router(module.router, responses=problem_responses(500, 503))
     app.include_router(health.router, responses=problem_responses(500))
+    app.include_router(root.router, responses=problem_responses(500))
     # The API's routes first: a request for data would otherwise be matched against every route of
     # the documentation first (5% of a detail request, measured).
     api = [route for route in app.router.routes if route not in documentation]

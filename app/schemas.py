@@ -160,6 +160,28 @@ class Problem(BaseModel):
     )
 
 
+class ApiIndex(BaseModel):
+    name: str = Field(examples=["Pressroom"])
+    version: str = Field(examples=["0.1.0"])
+    links: dict[str, str] = Field(
+        description="Absolute URLs: the documentation (docs, redoc, openapi), the collections "
+        "(press_releases, search, where `{query}` is the text to search for), the Atom feed "
+        "and the probes.",
+        examples=[
+            {
+                "docs": "http://127.0.0.1:8000/docs",
+                "redoc": "http://127.0.0.1:8000/redoc",
+                "openapi": "http://127.0.0.1:8000/openapi.json",
+                "press_releases": "http://127.0.0.1:8000/v1/press-releases",
+                "search": "http://127.0.0.1:8000/v1/search?q={query}",
+                "feed": "http://127.0.0.1:8000/v1/feed.atom",
+                "health": "http://127.0.0.1:8000/healthz",
+                "ready": "http://127.0.0.1:8000/readyz",
+            }
+        ],
+    )
+
+
 class Health(BaseModel):
     status: str = Field(examples=["ok"])
 

@@ -166,6 +166,7 @@ def test_every_operation_documents_its_responses_with_examples(client: TestClien
         ("/v1/feed.atom", "get"),
         ("/healthz", "get"),
         ("/readyz", "get"),
+        ("/", "get"),
     }
     feed = operations.pop(("/v1/feed.atom", "get"))
     assert set(feed["responses"]["200"]["content"]) == {"application/atom+xml"}
@@ -185,6 +186,7 @@ def test_every_operation_documents_its_responses_with_examples(client: TestClien
         "/v1/press-releases/{key}": {"404", "422", "500", "503"},
         "/healthz": {"500"},
         "/readyz": {"500", "503"},
+        "/": {"500"},
     }
     assert set(feed["responses"]) == {"200", "400", "422", "500", "503"}
     problem = operations[("/v1/press-releases/{key}", "get")]["responses"]["404"]["content"]
@@ -258,3 +260,26 @@ def test_a_refused_preflight_is_a_problem_document(client: TestClient) -> None:
         "GET and HEAD, with the headers If-None-Match and X-Request-ID.",
         "/v1/press-releases",
     )
+
+
+def test_the_base_url_says_where_to_go(client: TestClient) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    base = "http://testserver/"
+    assert response.json() == {
+        "name": "Pressroom",
+        "version": "0.1.0",
+        "links": {
+            "docs": base + "docs",
+            "redoc": base + "redoc",
+            "openapi": base + "openapi.json",
+            "press_releases": base + "v1/press-releases",
+            "search": base + "v1/search?q={query}",
+            "feed": base + "v1/feed.atom",
+            "health": base + "healthz",
+            "ready": base + "readyz",
+        },
+    }
+    for name, url in response.json()["links"].items():
+        assert client.get(url.replace("{query}", "almaty")).status_code == 200, name

@@ -79,6 +79,7 @@ def test_swagger_ui_renders_every_operation(server: str, tmp_path: Path) -> None
         "/v1/feed.atom",
         "/healthz",
         "/readyz",
+        "/",
     ):
         assert f'data-path="{path}"' in dom, path
-    assert dom.count('class="opblock opblock-get') == 6
+    assert dom.count('class="opblock opblock-get') == 7

@@ -41,6 +41,7 @@ def api_schema(corpus_db: Path) -> Iterator[Any]:
 
 def test_every_documented_operation_is_fuzzed() -> None:
     assert sorted(OPERATIONS) == [
+        ("/", "GET"),
         ("/healthz", "GET"),
         ("/readyz", "GET"),
         ("/v1/feed.atom", "GET"),
