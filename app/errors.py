@@ -83,28 +83,8 @@ def problem_response(
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """The `responses=` entry documenting a route's problems in OpenAPI (their media type is set
-    by `document_problems`)."""
+    by app/openapi.py)."""
     return {status: {"model": Problem, "description": status_title(status)} for status in statuses}
-
-
-def document_problems(app: FastAPI) -> None:
-    """FastAPI documents every response of a route under the route's own media type; error
-    responses are problem documents, so move their schema to application/problem+json."""
-    generate = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            spec = generate()
-            for methods in spec.get("paths", {}).values():
-                for operation in methods.values():
-                    for status, response in operation.get("responses", {}).items():
-                        content = response.get("content", {})
-                        if status[0] in "45" and "application/json" in content:
-                            content[PROBLEM_JSON] = content.pop("application/json")
-            app.openapi_schema = spec
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _validation_problem(request: Request, error: RequestValidationError) -> JSONResponse:

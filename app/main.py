@@ -12,8 +12,9 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.config import Settings
 from app.db import create_db_engine
-from app.errors import document_problems, install_error_handlers, problem_responses
+from app.errors import install_error_handlers, problem_responses
 from app.middleware import HttpConventions
+from app.openapi import finish_document
 from app.reader import Reader
 from app.reads import milliseconds
 from app.routes import feeds, health, press_releases, root, search
@@ -65,7 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.read_engine = read_engine
     app.state.head_revision = head_revision(settings.database_url)
     install_error_handlers(app)
-    document_problems(app)
+    finish_document(app)
     app.add_middleware(HttpConventions, cors_origins=settings.cors_origin_list)
     # The client address and scheme from X-Forwarded-For/-Proto, from trusted proxies only, so that
     # absolute URLs (Link, url, the feed's links) are right behind a reverse proxy.

@@ -1,31 +1,16 @@
 """API shapes only: what clients receive. Examples come from the shipped seed release."""
 
 from datetime import date, datetime
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-_SEED_SUMMARY: dict[str, Any] = {
-    "id": 1,
-    "external_id": "000_58c17a29ac5caa8f",
-    "slug": "2025-03-06-initiative-of-the-president-of-kazakhstan-to-establish-a-un-center-in",
-    "title": "Initiative of the President of Kazakhstan to Establish a UN Center in Almaty was "
-    "Unanimously Supported by UN Member States",
-    "published_on": "2025-03-06",
-    "source": None,
-    "language": "en",
-    "lead": "The UN General Assembly unanimously adopted a resolution on the establishment of "
-    "the UN Regional Centre for Sustainable Development Goals (SDGs) for Central Asia and "
-    "Afghanistan. …",
-    "word_count": 416,
-    "url": "http://127.0.0.1:8000/v1/press-releases/1",
-}
+from app.examples import DETAIL, SNIPPET, SUMMARY
 
 
 class PressReleaseSummary(BaseModel):
     """A release as lists and search results show it."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [_SEED_SUMMARY]})
+    model_config = ConfigDict(json_schema_extra={"examples": [SUMMARY]})
 
     id: int = Field(description="Numeric id, stable for the life of the database.")
     external_id: str = Field(description="The id the release came with (its file stem).")
@@ -42,24 +27,7 @@ class PressReleaseSummary(BaseModel):
 class PressReleaseDetail(PressReleaseSummary):
     """A whole release."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                _SEED_SUMMARY
-                | {
-                    "body": "The UN General Assembly unanimously adopted a resolution …\n\n…",
-                    "paragraphs": [
-                        "The UN General Assembly unanimously adopted a resolution …",
-                        "The establishment of the UN SDG Centre is an important step …",
-                    ],
-                    "content_hash": "3f9a0c5e1d2b4a6f8e7d9c0b1a2f3e4d"
-                    "5c6b7a8f9e0d1c2b3a4f5e6d7c8b9a0f",
-                    "ingested_at": "2026-11-28T09:00:00Z",
-                    "updated_at": "2026-11-28T09:00:00Z",
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [DETAIL]})
 
     body: str = Field(description="The paragraphs, separated by blank lines.")
     paragraphs: list[str]
@@ -72,9 +40,7 @@ class PressReleasePage(BaseModel):
     """One page of releases, newest or oldest first."""
 
     model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{"items": [_SEED_SUMMARY], "total": 1, "next_cursor": None}]
-        }
+        json_schema_extra={"examples": [{"items": [SUMMARY], "total": 1, "next_cursor": None}]}
     )
 
     items: list[PressReleaseSummary]
@@ -108,9 +74,9 @@ class SearchPage(BaseModel):
                     "query": "Almaty",
                     "items": [
                         {
-                            "press_release": _SEED_SUMMARY,
-                            "score": 3.21,
-                            "snippet": "…UN Center in <mark>Almaty</mark> was Unanimously…",
+                            "press_release": SUMMARY,
+                            "score": 1.9836065573770494e-06,
+                            "snippet": SNIPPET,
                         }
                     ],
                     "total": 1,

@@ -1,0 +1,38 @@
+"""The OpenAPI document's examples, made from the shipped seed release the way the API makes its
+answers (the same parsing, slug, lead, word count and hash), so that they never drift from it."""
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from app.ingest.seed_format import parse_seed
+
+SEED = Path(__file__).resolve().parents[1] / "seeds" / "000_58c17a29ac5caa8f.txt"
+BASE_URL = "http://127.0.0.1:8000"
+_release = parse_seed(SEED.read_bytes(), external_id=SEED.stem)
+
+SUMMARY: dict[str, Any] = {
+    "id": 1,
+    "external_id": _release.external_id,
+    "slug": _release.slug(),
+    "title": _release.title,
+    "published_on": _release.published_on.isoformat(),
+    "source": None,
+    "language": "en",
+    "lead": _release.lead,
+    "word_count": _release.word_count,
+    "url": f"{BASE_URL}/v1/press-releases/1",
+}
+DETAIL: dict[str, Any] = SUMMARY | {
+    "body": _release.body,
+    "paragraphs": list(_release.paragraphs),
+    # as ingested: with its language detected, which the hash covers
+    "content_hash": replace(_release, language="en").content_hash,
+    "ingested_at": "2026-11-28T09:00:00Z",
+    "updated_at": "2026-11-28T09:00:00Z",
+}
+SNIPPET = (
+    "…International Organizations in <mark>Almaty</mark>, where 18 UN agencies are already "
+    "operating. President Tokayev stressed that Kazakhstan, as the largest economy in the "
+    "region, is…"
+)
