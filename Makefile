@@ -18,8 +18,8 @@ export UV_COMPILE_BYTECODE := 1
 .PHONY: help install run test lint typecheck pytest browser bench format clean
 
 help:
-	@echo "make install   create $(VENV)/ from uv.lock"
-	@echo "make run       install, migrate, ingest seeds/, serve on HOST:PORT (default 127.0.0.1:8000)"
+	@echo "make install   create $(VENV)/ from uv.lock, development tools included"
+	@echo "make run       install what serving needs, migrate, ingest seeds/, serve on HOST:PORT"
 	@echo "make test      install, then ruff, mypy and pytest"
 	@echo "make bench     every benchmark in bench/, written into bench/RESULTS.md (about 40 min)"
 	@echo "make format    apply ruff's fixes and formatting"
@@ -32,11 +32,17 @@ $(UV):
 
 $(VENV)/.synced: $(UV) uv.lock pyproject.toml
 	$(UV) sync --locked --python $(VENV)/bin/python
+	@touch $@ $(VENV)/.synced-serve
+
+# What serving needs, and nothing of the development tools: `--inexact` leaves whatever else is
+# there (uv itself, or the tools of an earlier `make test`).
+$(VENV)/.synced-serve: $(UV) uv.lock pyproject.toml
+	$(UV) sync --locked --no-dev --inexact --python $(VENV)/bin/python
 	@touch $@
 
 install: $(VENV)/.synced
 
-run: install
+run: $(VENV)/.synced-serve
 	$(VENV)/bin/pressroom serve --migrate --ingest seeds
 
 lint: install
