@@ -189,6 +189,8 @@ def _reindex(settings: Settings, *, only_if_stale: bool) -> int:
 def _serve(settings: Settings) -> int:
     import uvicorn  # noqa: PLC0415  (only the serve command needs it)
 
+    from app.protocol import ProblemHttpToolsProtocol  # noqa: PLC0415
+
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -202,6 +204,7 @@ def _serve(settings: Settings) -> int:
         access_log=False,
         proxy_headers=False,
         timeout_graceful_shutdown=10,
+        http=ProblemHttpToolsProtocol,  # its own 400s as problem documents too
     )
     return EXIT_OK
 

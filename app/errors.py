@@ -104,7 +104,10 @@ def _http_problem(request: Request, error: StarletteHTTPException) -> JSONRespon
         404: f"Nothing is served at {request.url.path}; see /docs for the routes.",
         405: f"{request.method} is not allowed on {request.url.path}.",
     }.get(error.status_code, str(error.detail))
-    return problem_response(request, error.status_code, detail, headers=error.headers)
+    headers = dict(error.headers or {})
+    if headers.get("Allow") == "GET":  # the middleware answers HEAD wherever GET goes
+        headers["Allow"] = "GET, HEAD"
+    return problem_response(request, error.status_code, detail, headers=headers)
 
 
 def _timed_out(error: DBAPIError) -> bool:

@@ -10,6 +10,11 @@ SQLite itself take `sqlite_url` instead.
 
 import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -206,3 +211,25 @@ def corpus_db(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
     ingest(engine, [folder])
     engine.dispose()
     return path
+
+
+@pytest.fixture
+def live_server(database_url: str) -> Iterator[str]:
+    """`pressroom serve` on the test's database, as an operator runs it; its base URL, ready."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = os.environ | {"DATABASE_URL": database_url, "PORT": str(port), "LOG_LEVEL": "warning"}
+    process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base}/readyz", timeout=1)  # noqa: S310
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=15)

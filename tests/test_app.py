@@ -33,7 +33,7 @@ def test_an_unknown_route_is_a_404_problem(client: TestClient) -> None:
 
 def test_a_wrong_method_is_a_405_problem_with_allow(client: TestClient) -> None:
     response = client.post("/v1/press-releases")
-    assert response.headers["allow"] == "GET"
+    assert response.headers["allow"] == "GET, HEAD"
     assert_problem(
         response,
         405,
