@@ -15,11 +15,12 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 # shells), every process would otherwise compile them again at start-up (1.5 s for `pressroom`).
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: help install run test lint typecheck pytest browser bench format clean
+.PHONY: help install run demo test lint typecheck pytest browser bench format clean
 
 help:
 	@echo "make install   create $(VENV)/ from uv.lock, development tools included"
 	@echo "make run       install what serving needs, migrate, ingest seeds/, serve on HOST:PORT"
+	@echo "make demo      the same on a demo archive of 301 releases in three languages"
 	@echo "make test      install, then ruff, mypy and pytest"
 	@echo "make bench     every benchmark in bench/, written into bench/RESULTS.md (about 40 min)"
 	@echo "make format    apply ruff's fixes and formatting"
@@ -44,6 +45,15 @@ install: $(VENV)/.synced
 
 run: $(VENV)/.synced-serve
 	$(VENV)/bin/pressroom serve --migrate --ingest seeds
+
+# The seed and 300 generated releases in English, Russian and Kazakh (demo/generate.py), in a
+# database of their own: every README example shows on it what it promises (tests/test_readme_examples.py).
+DEMO_DATABASE_URL ?= sqlite:///./data/demo.db
+demo: $(VENV)/.synced-serve
+	$(VENV)/bin/python -m demo.generate --out demo/out/demo.jsonl
+	mkdir -p data
+	DATABASE_URL=$(DEMO_DATABASE_URL) $(VENV)/bin/pressroom serve --migrate --ingest seeds \
+	  --ingest demo/out/demo.jsonl
 
 lint: install
 	$(VENV)/bin/ruff check .
