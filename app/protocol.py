@@ -5,13 +5,22 @@ parser knows) never reaches the application: uvicorn answers it itself, 400 in t
 error of this API is an RFC 9457 problem, those too, so `pressroom serve` runs uvicorn with this
 protocol class (uvicorn's documented `http=` setting takes one): the same answer, as
 application/problem+json.
+
+The status line's reason phrase comes from Python's http module, whose 3.11 still calls 422
+"Unprocessable Entity" where RFC 9110 says "Unprocessable Content", as the problem's `title`
+does. uvicorn reads its status lines from one table, built at import; the entry for 422 is
+written again here (the phrase is advisory, RFC 9110 §4, but a client showing it should read
+the same words as the body).
 """
 
 import json
 
+from uvicorn.protocols.http import httptools_impl
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from app.errors import PROBLEM_JSON
+from app.errors import PROBLEM_JSON, status_title
+
+httptools_impl.STATUS_LINE[422] = f"HTTP/1.1 422 {status_title(422)}\r\n".encode()
 
 DETAIL = (
     "The request is not valid HTTP/1.1: its request line or a header could not be parsed (a URL "

@@ -57,3 +57,13 @@ def test_a_request_the_server_cannot_parse_is_a_problem(
         "status": 400,
         "detail": DETAIL,
     }
+
+
+def test_the_status_line_says_what_the_problem_says(live_server: str) -> None:
+    status, headers, body = exchange(
+        live_server,
+        b"GET /v1/press-releases?limit=0 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    assert status == b"HTTP/1.1 422 Unprocessable Content"
+    assert json.loads(body)["title"] == "Unprocessable Content"
+    assert headers["content-type"] == PROBLEM_JSON
