@@ -15,6 +15,8 @@ COPY pyproject.toml uv.lock ./
 RUN uv sync --locked --no-dev --no-install-project
 COPY README.md ./
 COPY app ./app
+# the wheel carries the seed the OpenAPI examples are made from
+COPY seeds ./seeds
 RUN uv sync --locked --no-dev --no-editable
 
 

@@ -7,9 +7,17 @@ from typing import Any
 
 from app.ingest.seed_format import parse_seed
 
-SEED = Path(__file__).resolve().parents[1] / "seeds" / "000_58c17a29ac5caa8f.txt"
+# In an installed wheel the seed travels inside the package (pyproject.toml's force-include); in
+# the repository it is read where it lives.
+_PACKAGED = Path(__file__).resolve().with_name("seed_example.txt")
+SEED = (
+    _PACKAGED
+    if _PACKAGED.is_file()
+    else Path(__file__).resolve().parents[1] / "seeds" / "000_58c17a29ac5caa8f.txt"
+)
+EXTERNAL_ID = "000_58c17a29ac5caa8f"
 BASE_URL = "http://127.0.0.1:8000"
-_release = parse_seed(SEED.read_bytes(), external_id=SEED.stem)
+_release = parse_seed(SEED.read_bytes(), external_id=EXTERNAL_ID)
 
 SUMMARY: dict[str, Any] = {
     "id": 1,
