@@ -1,6 +1,6 @@
 """Read queries: list and get. SQLAlchemy Core statements over the table, run by a Snapshot
-(app/reads.py), rows as plain dicts: the serving path skips the ORM session and model instances
-(DESIGN §8); the response model validates once."""
+(app/reads.py), rows as plain dicts: the serving path skips the ORM session and model instances,
+which cost it most of its time; the response model validates once."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass

@@ -4,12 +4,12 @@ no slow read holds up the cheap ones.
 SQLite's reads are CPU work in this process, in two lanes. The fast lane is the event loop itself,
 for at most QUERY_SLICE_MS (10 ms): a detail, a list page or a rare-term search costs well under a
 millisecond of SQLite's time, less than a hop to a thread costs (16 clients got 1,460 detail
-answers/s through threads and 3,505 inline, bench/RESULTS.md, issue 7). A read that outgrows its
-slice is stopped by SQLite's progress handler and run again, from the start and in a fresh
-snapshot, in the slow lane: SLOW_QUERY_THREADS threads per worker, each with a connection of its
-own, SQLite releasing the GIL while it works, so the event loop goes on answering meanwhile. Reads
-are pure, so running one again is safe; the slice it spent is the price of not having to guess in
-advance which requests are slow.
+answers/s through threads and 3,505 inline, bench/RESULTS.md, "Throughput against a bare FastAPI
+app"). A read that outgrows its slice is stopped by SQLite's progress handler and run again, from
+the start and in a fresh snapshot, in the slow lane: SLOW_QUERY_THREADS threads per worker, each
+with a connection of its own, SQLite releasing the GIL while it works, so the event loop goes on
+answering meanwhile. Reads are pure, so running one again is safe; the slice it spent is the price
+of not having to guess in advance which requests are slow.
 
 PostgreSQL's reads wait on a socket: every one runs in a thread on a pooled connection, as many at
 once as the worker has connections, so a slow one holds only its own; the server stops a statement

@@ -1,13 +1,14 @@
 """The serving path's road to the database: Core statements compiled once per dialect and run on a
-pooled DBAPI connection, one read-only snapshot per request (DESIGN §8: reads may take a leaner road
-than the table models).
+pooled DBAPI connection, one read-only snapshot per request: the table models serve migrations
+and ingestion, and reads take a leaner road.
 
 Why not SQLAlchemy's `Connection.execute`: on the bench archive a detail read costs 9 µs through
 the sqlite3 module and 64 µs through a pooled `Connection` (its begin event, execution context and
 result machinery), when a detail request may cost about 60 µs more than a bare FastAPI route
-(bench/RESULTS.md, issue 7). SQLAlchemy still writes every statement (Core, one source of SQL
-for both engines) and converts every value (its own bind and result processors, so a row reads the
-same as through `Connection`); only the execution machinery is skipped.
+(bench/RESULTS.md, "Throughput against a bare FastAPI app"). SQLAlchemy still writes every
+statement (Core, one source of SQL for both engines) and converts every value (its own bind and
+result processors, so a row reads the same as through `Connection`); only the execution machinery
+is skipped.
 
 Where the reads run (the event loop, or a thread) is app/reader.py's business.
 """

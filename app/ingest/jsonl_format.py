@@ -1,4 +1,4 @@
-"""JSON Lines (DESIGN §2): one object per line with `id`, `title`, `published_on`, `body`
+"""JSON Lines: one object per line with `id`, `title`, `published_on`, `body`
 (paragraphs separated by blank lines), and optional `source`, `language`, `url`. A bad line is
 rejected on its own; the lines around it are kept."""
 

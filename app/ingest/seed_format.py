@@ -1,4 +1,4 @@
-"""The seed format (DESIGN §2): `NAME.txt`, first line `date YYYY-MM-DD Title`, then one paragraph
+"""The seed format: `NAME.txt`, first line `date YYYY-MM-DD Title`, then one paragraph
 per non-empty line. The file stem is the external id."""
 
 import re

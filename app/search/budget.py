@@ -18,7 +18,7 @@ posting costs it eight times as much; for a single word, the archive's size if l
 for any one word is always answered), is refused with a 400 that says what made it broad
 and what to do instead: a deterministic answer for a given archive, like Elasticsearch's clause
 and bucket limits, rather than a timeout that depends on the load. The weights were measured on
-both engines (bench/RESULTS.md, issue 11).
+both engines (bench/RESULTS.md, "Bounded search").
 """
 
 from collections.abc import Callable, Sequence

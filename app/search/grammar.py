@@ -1,4 +1,4 @@
-"""The search grammar (DESIGN §4): user text → a small AST, the same for every engine.
+"""The search grammar: user text → a small AST, the same for every engine.
 
     words are ANDed       climate energy
     exact phrase          "central asia"

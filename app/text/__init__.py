@@ -1,1 +1,1 @@
-"""The text analyser (DESIGN §9): what a word is, for ingestion, the engines, the highlighter."""
+"""The text analyser: what a word is, for ingestion, the engines, the highlighter."""
