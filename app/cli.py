@@ -2,7 +2,6 @@
 
 import argparse
 import json
-import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,6 +9,7 @@ from pathlib import Path
 from sqlalchemy.exc import DBAPIError
 from tqdm import tqdm
 
+from app.codes import LANGUAGE, LANGUAGE_EXAMPLE
 from app.config import Settings
 from app.db import create_db_engine
 from app.ingest.command import UsageError, find_inputs, ingest, input_bytes
@@ -24,8 +24,8 @@ EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 
 
 def _language(value: str) -> str:
-    if not re.fullmatch(r"[a-z]{2}", value):
-        raise argparse.ArgumentTypeError(f"{value!r} is not an ISO 639-1 code such as en, ru or kk")
+    if not LANGUAGE.fullmatch(value):
+        raise argparse.ArgumentTypeError(f"{value!r} is not {LANGUAGE_EXAMPLE}")
     return value
 
 

@@ -43,6 +43,11 @@ class UsageError(Exception):
     way nothing was written."""
 
 
+def location(path: str, line: int | None) -> str:
+    """Where an input was read: `file`, or `file:line` for a format that has lines."""
+    return path if line is None else f"{path}:{line}"
+
+
 @dataclass(frozen=True, slots=True)
 class Rejection:
     path: str
@@ -50,8 +55,7 @@ class Rejection:
     line: int | None = None
 
     def __str__(self) -> str:
-        where = self.path if self.line is None else f"{self.path}:{self.line}"
-        return f"{where}: {self.reason}"
+        return f"{location(self.path, self.line)}: {self.reason}"
 
 
 @dataclass(slots=True)
@@ -98,7 +102,7 @@ class Located:
 
     @property
     def where(self) -> str:
-        return self.path if self.line is None else f"{self.path}:{self.line}"
+        return location(self.path, self.line)
 
 
 def find_inputs(paths: Iterable[Path]) -> list[Path]:

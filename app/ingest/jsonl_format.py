@@ -8,12 +8,12 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any
 
-from app.ingest.normalize import Rejected, Release, clean_line
+from app.codes import LANGUAGE, LANGUAGE_EXAMPLE
+from app.ingest.normalize import Rejected, Release, clean_line, iso_date
 
 REQUIRED = ("id", "title", "published_on", "body")
 OPTIONAL = ("source", "language", "url")
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
-_LANGUAGE = re.compile(r"[a-z]{2}")
 
 
 def read_jsonl(lines: Iterable[bytes | Rejected]) -> Iterator[tuple[int, Release | Rejected]]:
@@ -67,8 +67,8 @@ def parse_line(raw: bytes) -> Release:
     if not paragraphs:
         raise Rejected("empty body")
     language = item.get("language")
-    if language is not None and not _LANGUAGE.fullmatch(language):
-        raise Rejected(f"language {language!r} is not an ISO 639-1 code such as en, ru or kk")
+    if language is not None and not LANGUAGE.fullmatch(language):
+        raise Rejected(f"language {language!r} is not {LANGUAGE_EXAMPLE}")
     source = clean_line(item["source"]) if item.get("source") else None
     return Release(
         external_id=external_id,
@@ -85,9 +85,4 @@ def _paragraphs(body: str) -> list[str]:
 
 
 def _date(value: Any) -> date:
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        raise Rejected(f"published_on {value!r} is not a YYYY-MM-DD date")
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise Rejected(f"impossible date {value}: no such day in the calendar") from None
+    return iso_date(value, f"published_on {value!r} is not a YYYY-MM-DD date")

@@ -9,6 +9,8 @@ from datetime import date
 from functools import cached_property
 from itertools import filterfalse
 
+from app.codes import ISO_DATE
+
 SLUG_TITLE_CHARS = 80
 _HAS_WORD = re.compile(r"[^\W_]")
 _SLUG_WORD = re.compile(r"[^\W_]+")
@@ -18,6 +20,16 @@ CONTROL_CHARACTERS = dict.fromkeys(c for c in range(32) if c not in (9, 10)) | {
 
 class Rejected(ValueError):
     """The input cannot become a release; the message says why, for the person who sent it."""
+
+
+def iso_date(value: str, not_a_date: str) -> date:
+    """The date written YYYY-MM-DD; Rejected with `not_a_date`, or saying the day is impossible."""
+    if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
+        raise Rejected(not_a_date)
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise Rejected(f"impossible date {value}: no such day in the calendar") from None
 
 
 def clean_line(line: str) -> str:

@@ -2,12 +2,10 @@
 per non-empty line. The file stem is the external id."""
 
 import re
-from datetime import date
 
-from app.ingest.normalize import Rejected, Release, clean_line
+from app.ingest.normalize import Rejected, Release, clean_line, iso_date
 
 _FIRST_LINE = re.compile(r"date[ \t]+(?P<date>\S+)(?:[ \t]+(?P<title>.*))?")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 FIRST_LINE_HELP = "the first line must be 'date YYYY-MM-DD Title'"
 
 
@@ -26,12 +24,7 @@ def parse_seed(data: bytes, *, external_id: str) -> Release:
     if first is None:
         raise Rejected(f"{FIRST_LINE_HELP}, found {lines[0][:60]!r}")
     raw_date = first["date"]
-    if not _ISO_DATE.fullmatch(raw_date):
-        raise Rejected(f"{FIRST_LINE_HELP}: {raw_date!r} is not a YYYY-MM-DD date")
-    try:
-        published_on = date.fromisoformat(raw_date)
-    except ValueError:
-        raise Rejected(f"impossible date {raw_date}: no such day in the calendar") from None
+    published_on = iso_date(raw_date, f"{FIRST_LINE_HELP}: {raw_date!r} is not a YYYY-MM-DD date")
     title = (first["title"] or "").strip()
     if not title:
         raise Rejected(f"missing title: {FIRST_LINE_HELP}")

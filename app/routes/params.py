@@ -1,6 +1,5 @@
 """Query parameters shared by the list, search and (later) feed routes."""
 
-import re
 from collections.abc import Callable, Coroutine, Iterator
 from datetime import date
 from functools import lru_cache
@@ -15,6 +14,7 @@ from fastapi.routing import APIRoute
 from pydantic import BeforeValidator, StringConstraints
 from starlette.datastructures import QueryParams
 
+from app.codes import ISO_DATE, LANGUAGE_PATTERN
 from app.errors import BadRequest
 from app.queries import Filters
 
@@ -35,20 +35,15 @@ CursorParam = Annotated[
 ]
 
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
 def _iso_date(value: object) -> object:
-    # pydantic alone would take `5` for 1970-01-01 (seconds since the epoch): a date here is
-    # written YYYY-MM-DD and nothing else.
-    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+    if isinstance(value, str) and ISO_DATE.fullmatch(value):
         return value
     raise ValueError("Input should be a date written YYYY-MM-DD")
 
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 Source = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-Language = Annotated[str, StringConstraints(pattern="^[a-z]{2}$")]
+Language = Annotated[str, StringConstraints(pattern=LANGUAGE_PATTERN)]
 
 
 async def filter_params(  # async: pure validation, no reason to hop to a worker thread
