@@ -283,3 +283,12 @@ def test_the_base_url_says_where_to_go(client: TestClient) -> None:
     }
     for name, url in response.json()["links"].items():
         assert client.get(url.replace("{query}", "almaty")).status_code == 200, name
+
+
+@pytest.mark.parametrize("url", ["/?x=1", "/healthz?x=1", "/readyz?verbose=1"])
+def test_every_route_refuses_unknown_parameters(client: TestClient, url: str) -> None:
+    response = client.get(url)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["message"] == (
+        "Unknown query parameter; this route takes: none"
+    )

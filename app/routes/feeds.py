@@ -6,18 +6,18 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 
 from app import queries
 from app.errors import problem_responses
 from app.reader import read
 from app.reads import Snapshot
-from app.routes.params import FiltersDep, StrictQueryRoute, detail_url_prefix
+from app.routes.params import FiltersDep, api_router, detail_url_prefix
 from app.search import search as run_search
 from app.search.grammar import parse
 from app.search.results import SearchSort
 
-router = APIRouter(tags=["feeds"], route_class=StrictQueryRoute)
+router = api_router(tags=["feeds"])
 
 ATOM = "http://www.w3.org/2005/Atom"
 ATOM_TYPE = "application/atom+xml"

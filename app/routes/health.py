@@ -1,15 +1,16 @@
 """Probes for orchestrators: `/healthz` (the process answers) and `/readyz` (it can serve)."""
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 
 from app.errors import ServiceUnavailable, problem_responses
 from app.reader import read
+from app.routes.params import api_router
 from app.routes.responses import json_response
 from app.schema_version import served_revision
 from app.schemas import Health, Readiness
 from app.search import index
 
-router = APIRouter(tags=["health"])
+router = api_router(tags=["health"])
 
 
 NO_STORE = {"Cache-Control": "no-store"}  # a probe's answer is about now, never a cached one

@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, urlencode
 from fastapi import Depends, Query, Request, Response
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, APIRouter
 from pydantic import BeforeValidator, StringConstraints
 from starlette.datastructures import QueryParams
 
@@ -100,7 +100,7 @@ class StrictQueryRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         parameters = dict(_query_parameters(self.dependant))
-        allowed = ", ".join(sorted(parameters))
+        allowed = ", ".join(sorted(parameters)) or "none"
 
         def problems(query: QueryParams) -> list[dict[str, Any]]:
             errors = []
@@ -119,6 +119,11 @@ class StrictQueryRoute(APIRoute):
             return await handler(request)
 
         return strict_handler
+
+
+def api_router(**options: Any) -> APIRouter:
+    """Every router of the API: its routes refuse unknown and repeated query parameters."""
+    return APIRouter(route_class=StrictQueryRoute, **options)
 
 
 def detail_url_prefix(request: Request) -> str:

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import Path, Request, Response
 
 from app import queries
 from app.errors import NotFound, problem_responses
@@ -12,16 +12,14 @@ from app.routes.params import (
     CursorParam,
     FiltersDep,
     LimitParam,
-    StrictQueryRoute,
+    api_router,
     detail_url_prefix,
     next_link,
 )
 from app.routes.responses import json_response
 from app.schemas import PressReleaseDetail, PressReleasePage
 
-router = APIRouter(
-    prefix="/v1/press-releases", tags=["press releases"], route_class=StrictQueryRoute
-)
+router = api_router(prefix="/v1/press-releases", tags=["press releases"])
 
 
 @router.get("", response_model=PressReleasePage, responses=problem_responses(400, 422))

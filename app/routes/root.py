@@ -1,11 +1,12 @@
 """`GET /`: where a newcomer's `curl` of the base URL learns where to go."""
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 
+from app.routes.params import api_router
 from app.routes.responses import json_response
 from app.schemas import ApiIndex
 
-router = APIRouter(tags=["index"])
+router = api_router(tags=["index"])
 
 _LINKS = {
     "docs": "docs",

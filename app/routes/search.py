@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 
 from app.errors import problem_responses
 from app.reader import read
@@ -10,7 +10,7 @@ from app.routes.params import (
     CursorParam,
     FiltersDep,
     LimitParam,
-    StrictQueryRoute,
+    api_router,
     detail_url_prefix,
     next_link,
 )
@@ -20,7 +20,7 @@ from app.search import search as run_search
 from app.search.grammar import parse
 from app.search.results import Facet, SearchSort
 
-router = APIRouter(tags=["search"], route_class=StrictQueryRoute)
+router = api_router(tags=["search"])
 
 QUERY_DESCRIPTION = """Words to find in titles and bodies. Every word must match, in any of its
 grammatical forms in English, Russian or Kazakh (`Казахстан` finds `Казахстана`, `Ауғанстан`
