@@ -16,32 +16,22 @@ import sys
 import time
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
-import httpx2
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from app.config import Settings
 from app.db import create_db_engine
-from app.errors import PROBLEM_JSON
 from app.ingest.command import Report, ingest
 from app.main import create_app
 from app.schema_version import upgrade
-
-REPOSITORY = Path(__file__).resolve().parents[1]
-SEED = REPOSITORY / "seeds" / "000_58c17a29ac5caa8f.txt"
-SEED_TITLE = (
-    "Initiative of the President of Kazakhstan to Establish a UN Center in Almaty was "
-    "Unanimously Supported by UN Member States"
-)
-
-WriteSeeds = Callable[..., Path]
-Ingest = Callable[..., Report]
+from tests.fixtures.postgres import POSTGRES_URL, create_database, drop_database
+from tests.fixtures.releases import Ingest, WriteSeeds
 
 
 @pytest.fixture(scope="session")
@@ -56,11 +46,6 @@ def sqlite_url(template_db: Path, tmp_path: Path) -> str:
     path = tmp_path / "pressroom.db"
     shutil.copyfile(template_db, path)
     return f"sqlite:///{path}"
-
-
-POSTGRES_URL = os.environ.get(
-    "PRESSROOM_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 
 
 @pytest.fixture(scope="session")
@@ -82,17 +67,6 @@ def postgres_server() -> Iterator[Engine | None]:
     server.dispose()
 
 
-def _create_database(server: Engine, name: str, template: str = "template1") -> str:
-    with server.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-
-
-def _drop_database(server: Engine, name: str) -> None:
-    with server.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
 @pytest.fixture(scope="session")
 def postgres_template(postgres_server: Engine | None) -> Iterator[str | None]:
     """A database migrated once, the template of each test's own."""
@@ -100,11 +74,11 @@ def postgres_template(postgres_server: Engine | None) -> Iterator[str | None]:
         yield None
         return
     name = f"pressroom_template_{uuid.uuid4().hex[:8]}"
-    url = _create_database(postgres_server, name)
+    url = create_database(postgres_server, name)
     upgrade(url)
     create_engine(url).dispose()
     yield name
-    _drop_database(postgres_server, name)
+    drop_database(postgres_server, name)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -120,9 +94,9 @@ def database_url(
     if postgres_server is None or postgres_template is None:
         pytest.skip("no PostgreSQL server answers at PRESSROOM_TEST_POSTGRES_URL")
     name = f"pressroom_test_{uuid.uuid4().hex[:12]}"
-    url = _create_database(postgres_server, name, template=postgres_template)
+    url = create_database(postgres_server, name, template=postgres_template)
     yield url
-    _drop_database(postgres_server, name)
+    drop_database(postgres_server, name)
 
 
 @pytest.fixture
@@ -149,25 +123,6 @@ def cli_env(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
 def client(database_url: str) -> Iterator[TestClient]:
     with TestClient(create_app(Settings(database_url=database_url))) as client:
         yield client
-
-
-def assert_problem(
-    response: httpx2.Response, status: int, title: str, detail: str, instance: str
-) -> None:
-    """`response` is exactly this RFC 9457 problem document, served as one."""
-    assert response.status_code == status
-    assert response.headers["content-type"] == PROBLEM_JSON
-    assert response.json() == {
-        "type": "about:blank",
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "instance": instance,
-    }
-
-
-def seed_text(day: str, title: str, *paragraphs: str) -> str:
-    return "\n".join([f"date {day} {title}", *paragraphs]) + "\n"
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """Releases in Russian, Kazakh and English, written for these tests, in which the words searched
 for occur in other grammatical forms than the ones queried (case, number, possessive)."""
 
-from tests.conftest import seed_text
+from tests.fixtures.releases import seed_text
 
 # external id: (language, text)
 RELEASES: dict[str, tuple[str, str]] = {

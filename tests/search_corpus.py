@@ -1,7 +1,7 @@
 """A small corpus for search tests: English, Russian and Kazakh, diacritics, a possessive, two
 releases on the same day. Ingested in this order, so ids are 1 to 7."""
 
-from tests.conftest import seed_text
+from tests.fixtures.releases import seed_text
 
 # external id: (source, language, text)
 CORPUS: dict[str, tuple[str | None, str, str]] = {

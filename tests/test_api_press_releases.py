@@ -7,7 +7,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.errors import PROBLEM_JSON
-from tests.conftest import SEED, SEED_TITLE, Ingest, assert_problem, seed_text
+from tests.fixtures.problems import assert_problem
+from tests.fixtures.releases import SEED, SEED_TITLE, Ingest, seed_text
 
 SEED_SLUG = (
     "2025-03-06-initiative-of-the-president-of-kazakhstan-to-establish-a-un-center-in-almaty-was"

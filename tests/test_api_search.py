@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import SEED, Ingest, assert_problem, seed_text
+from tests.fixtures.problems import assert_problem
+from tests.fixtures.releases import SEED, Ingest, seed_text
 from tests.search_corpus import CORPUS
 
 

@@ -17,7 +17,8 @@ from app.db import create_db_engine
 from app.errors import PROBLEM_JSON
 from app.ingest.command import ingest
 from app.main import create_app
-from tests.conftest import SEED, assert_problem
+from tests.fixtures.problems import assert_problem
+from tests.fixtures.releases import SEED
 
 
 def test_an_unknown_route_is_a_404_problem(client: TestClient) -> None:

@@ -11,7 +11,8 @@ from fastapi.testclient import TestClient
 from app.config import Settings
 from app.main import create_app
 from app.search.expansions import MAX_EXPANSIONS
-from tests.conftest import Ingest, assert_problem, seed_text
+from tests.fixtures.problems import assert_problem
+from tests.fixtures.releases import Ingest, seed_text
 
 # id → how often the release says "common": the more, the better it ranks
 OCCURRENCES = [5, 1, 8, 2, 7, 3, 6, 4]

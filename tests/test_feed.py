@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import Ingest, seed_text
+from tests.fixtures.releases import Ingest, seed_text
 from tests.search_corpus import CORPUS
 
 NS = {"a": "http://www.w3.org/2005/Atom"}

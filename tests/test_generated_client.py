@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import REPOSITORY, SEED, Ingest, seed_text
+from tests.fixtures.releases import REPOSITORY, SEED, Ingest, seed_text
 
 CONFIG = REPOSITORY / "clients" / "openapi-python-client.yml"
 

@@ -21,7 +21,8 @@ from app.errors import PROBLEM_JSON
 from app.logs import JsonFormatter, logging_config
 from app.main import create_app
 from app.middleware import HttpConventions
-from tests.conftest import SEED, Ingest, assert_problem, seed_text
+from tests.fixtures.problems import assert_problem
+from tests.fixtures.releases import SEED, Ingest, seed_text
 
 BIG = {f"r{i}": seed_text("2025-01-01", f"Release {i}", "Words " * 50) for i in range(30)}
 

@@ -13,7 +13,7 @@ from app.ingest import command
 from app.ingest.command import Rejection, UsageError, ingest
 from app.search.sqlite import fts5_sequences
 from app.text.analyser import sequences
-from tests.conftest import SEED, SEED_TITLE, Ingest, WriteSeeds, seed_text
+from tests.fixtures.releases import SEED, SEED_TITLE, Ingest, WriteSeeds, seed_text
 
 
 @pytest.fixture

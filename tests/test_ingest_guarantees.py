@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 
 from app.cli import main
 from app.ingest.command import Rejection, ingest
-from tests.conftest import SEED, Ingest, WriteSeeds, seed_text
+from tests.fixtures.releases import SEED, Ingest, WriteSeeds, seed_text
 
 
 @pytest.fixture

@@ -26,7 +26,8 @@ from app.config import Settings, available_cpus
 from app.logs import logging_config
 from app.main import create_app
 from app.reader import Lane
-from tests.conftest import Ingest, assert_problem, seed_text
+from tests.fixtures.problems import assert_problem
+from tests.fixtures.releases import Ingest, seed_text
 
 WHAT = {"sqlite": "slow-lane threads", "postgresql": "database connections"}
 THREADS = {"sqlite": 1, "postgresql": 2}  # with the settings below: one thread; a pool of two

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, text
 
 from app.schema_version import alembic_config
 from app.search.passages import LONG_BODY_CHARS, PASSAGE_CHARS, passage_rows, passages
-from tests.conftest import Ingest, seed_text
+from tests.fixtures.releases import Ingest, seed_text
 
 
 def filler(n: int) -> str:

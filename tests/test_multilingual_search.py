@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import Ingest
+from tests.fixtures.releases import Ingest
 from tests.multilingual_corpus import RELEASES
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from app.ingest.normalize import Release
 from app.ingest.seed_format import parse_seed
-from tests.conftest import SEED
+from tests.fixtures.releases import SEED
 
 
 def release(title: str, *paragraphs: str, external_id: str = "x", **fields: object) -> Release:

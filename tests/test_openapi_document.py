@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from openapi_spec_validator import validate
 
 from app.examples import DETAIL, SNIPPET, SUMMARY
-from tests.conftest import SEED, Ingest
+from tests.fixtures.releases import SEED, Ingest
 
 
 @pytest.fixture

@@ -18,7 +18,8 @@ from app.ingest.store import TOO_MANY_WORDS, upsert_batch
 from app.schema_version import alembic_config
 from app.search.grammar import parse
 from app.search.postgres import compile_tsquery
-from tests.conftest import SEED, Ingest, _create_database, _drop_database, seed_text
+from tests.fixtures.postgres import create_database, drop_database
+from tests.fixtures.releases import SEED, Ingest, seed_text
 
 
 def _server(postgres_server: Engine | None) -> Engine:
@@ -32,8 +33,8 @@ def database_url(postgres_server: Engine | None, postgres_template: str | None) 
     """This module's tests run on PostgreSQL only: a database of their own, migrated."""
     server = _server(postgres_server)
     name = f"pressroom_test_{uuid.uuid4().hex[:12]}"
-    yield _create_database(server, name, template=str(postgres_template))
-    _drop_database(server, name)
+    yield create_database(server, name, template=str(postgres_template))
+    drop_database(server, name)
 
 
 @pytest.fixture
@@ -46,8 +47,8 @@ def fresh_postgres(postgres_server: Engine | None) -> Iterator[str]:
     """An empty database, for the migrations themselves."""
     server = _server(postgres_server)
     name = f"pressroom_fresh_{uuid.uuid4().hex[:12]}"
-    yield _create_database(server, name)
-    _drop_database(server, name)
+    yield create_database(server, name)
+    drop_database(server, name)
 
 
 def shape(url: str) -> dict[str, object]:

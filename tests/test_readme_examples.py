@@ -25,7 +25,7 @@ from app.config import Settings
 from app.db import create_db_engine
 from app.ingest.command import ingest
 from app.main import create_app
-from tests.conftest import REPOSITORY
+from tests.fixtures.releases import REPOSITORY
 
 BASE = "http://127.0.0.1:8000"
 _BLOCK = re.compile(r"```(\w*)\n(.*?)```", re.DOTALL)

@@ -20,7 +20,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
-from tests.conftest import SEED, Ingest
+from tests.fixtures.releases import SEED, Ingest
 from tests.multilingual_corpus import RELEASES
 from tests.search_corpus import CORPUS
 

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from app import cli
 from app.search import index
 from app.text.analyser import version_label
-from tests.conftest import Ingest, seed_text
+from tests.fixtures.releases import Ingest, seed_text
 
 NEXT = "rules 999; a later analyser"
 

@@ -6,7 +6,7 @@ import pytest
 
 from app.ingest.normalize import Rejected
 from app.ingest.seed_format import parse_seed
-from tests.conftest import SEED, SEED_TITLE
+from tests.fixtures.releases import SEED, SEED_TITLE
 
 
 def test_the_shipped_seed_parses_to_its_title_date_and_eight_paragraphs() -> None:
