@@ -42,19 +42,15 @@ _REVISION = text("SELECT version_num FROM alembic_version").columns(version_num=
 _SERVED_REVISION = Statement(_REVISION)
 
 
-def current_revision(connection: Connection) -> str | None:
-    """The database's revision; None when it was never migrated."""
+def current_revision(reader: Connection | Snapshot) -> str | None:
+    """The database's revision, read by a writer's connection or a request's snapshot; None
+    when it was never migrated."""
     try:
-        return connection.execute(_REVISION).scalar()
+        if isinstance(reader, Snapshot):
+            revision: str | None = reader.scalar(_SERVED_REVISION)
+            return revision
+        return reader.execute(_REVISION).scalar()
     except DBAPIError:  # no alembic_version table yet
-        connection.rollback()
+        if isinstance(reader, Connection):
+            reader.rollback()
         return None
-
-
-def served_revision(snapshot: Snapshot) -> str | None:
-    """The revision of the database the API reads; None when it was never migrated."""
-    try:
-        revision: str | None = snapshot.scalar(_SERVED_REVISION)
-    except DBAPIError:  # no alembic_version table yet
-        return None
-    return revision

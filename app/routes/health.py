@@ -6,7 +6,7 @@ from app.errors import ServiceUnavailable, problem_responses
 from app.reader import read
 from app.routes.params import api_router
 from app.routes.responses import json_response
-from app.schema_version import served_revision
+from app.schema_version import current_revision
 from app.schemas import Health, Readiness
 from app.search import index
 
@@ -27,7 +27,7 @@ async def readyz(request: Request) -> Response:
     """The database answers, is migrated to the revision this code expects, and its search index
     was built by this code's text analyser."""
     expected: str | None = request.app.state.head_revision
-    revision = await read(request, served_revision)
+    revision = await read(request, current_revision)
     if revision is None or revision != expected:
         raise ServiceUnavailable(
             f"The database is at schema revision {revision or 'none'}, not {expected}: "
