@@ -28,10 +28,11 @@ class Analysis:
         self.dialect = dialect
         self.batch_size = batch_size
         self.pool: Executor | None = None
+        self.background = available_cpus() >= 2  # a core for the worker, one for the writer
 
     def submit(self, releases: Sequence[Release]) -> Pending:
         items = [(r.external_id, r.title, r.body, r.language) for r in releases]
-        if len(items) < self.batch_size or available_cpus() < 2:
+        if len(items) < self.batch_size or not self.background:
             return lambda: _by_id(items, analyse(self.dialect, [i[1:] for i in items]))
         if self.pool is None:
             # spawn, not fork: the main process holds a database connection and threads

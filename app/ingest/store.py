@@ -226,7 +226,7 @@ def _write(
     now = datetime.now(UTC)
     outcomes: dict[str, Outcome] = {}
     inserts: list[Release] = []
-    updates: list[dict[str, Any]] = []
+    updates: list[tuple[int, Release]] = []
     for release in releases:
         row = existing.get(release.external_id)
         if row is None:
@@ -236,7 +236,7 @@ def _write(
             outcomes[release.external_id] = Outcome.UNCHANGED
         else:
             # The slug is kept: links to a release must survive an edit of its title.
-            updates.append(_content(release, now) | {"_id": row.id, "_release": release})
+            updates.append((row.id, release))
             outcomes[release.external_id] = Outcome.UPDATED
     if inserts:
         connection.execute(
@@ -253,11 +253,12 @@ def _write(
         _store_passages(connection, added)
         index.add(connection, added)
     if updates:
-        changed = [update["_id"] for update in updates]
+        changed = [release_id for release_id, _ in updates]
         index.forget(connection, index.stored(connection, changed))
-        connection.execute(_UPDATE, updates)
+        rows = [_content(release, now) | {"_id": release_id} for release_id, release in updates]
+        connection.execute(_UPDATE, rows)
         connection.execute(_FORGET_PASSAGES, {"ids": changed})
-        renewed = [index.Indexed(u["_id"], u["title"], u["body"], u["language"]) for u in updates]
+        renewed = [_indexed(release_id, release, analysed) for release_id, release in updates]
         _store_passages(connection, renewed)
         index.add(connection, renewed)
     written = [e for e, outcome in outcomes.items() if outcome is not Outcome.UNCHANGED]

@@ -225,6 +225,7 @@ def _best_place(matches: list[_Match]) -> int:
     return best
 
 
+@lru_cache(maxsize=1024)  # asked for every hit of a page: worked out once per query
 def query_marker(query: AllOf, *, titles: bool) -> Marker | None:
     """The marker of what a query looks for (app/search/grammar.py `highlighted`): with
     `titles`, its `title:` terms too."""

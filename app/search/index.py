@@ -69,23 +69,24 @@ def _lexeme(word: str) -> str:
     return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
+def _vector_text(*parts: tuple[list[str], int, str]) -> str:
+    """tsvector text of (words, position of the first, weight) parts: each word with its
+    positions, each position with its part's weight (none: PostgreSQL's default, D)."""
+    positions: dict[str, list[str]] = {}
+    for words, first, weight in parts:
+        for position, word in enumerate(words, first):
+            positions.setdefault(word, []).append(f"{min(position, MAX_POSITION)}{weight}")
+    return " ".join(f"{_lexeme(word)}:{','.join(at)}" for word, at in positions.items())
+
+
 def tsvector(title: str, body: str, language: str | None) -> str:
     """The tsvector text of a release: title words weighted A, body words B."""
-    positions: dict[str, list[str]] = {}
     title_terms = terms(title, language)
-    for position, word in enumerate(title_terms, 1):
-        positions.setdefault(word, []).append(f"{min(position, MAX_POSITION)}A")
-    first = len(title_terms) + 2
-    for position, word in enumerate(terms(body, language), first):
-        positions.setdefault(word, []).append(f"{min(position, MAX_POSITION)}B")
-    return " ".join(f"{_lexeme(word)}:{','.join(at)}" for word, at in positions.items())
+    return _vector_text((title_terms, 1, "A"), (terms(body, language), len(title_terms) + 2, "B"))
 
 
 def passage_tsvector(body: str, language: str | None) -> str:
-    positions: dict[str, list[str]] = {}
-    for position, word in enumerate(terms(body, language), 1):
-        positions.setdefault(word, []).append(str(min(position, MAX_POSITION)))
-    return " ".join(f"{_lexeme(word)}:{','.join(at)}" for word, at in positions.items())
+    return _vector_text((terms(body, language), 1, ""))
 
 
 _FTS_ADD = text("INSERT INTO press_release_fts (rowid, title, body) VALUES (:id, :title, :body)")
@@ -141,20 +142,11 @@ def add(connection: Connection, releases: Iterable[Indexed]) -> None:
     releases = list(releases)
     if not releases:
         return
-    dialect = connection.dialect.name
-    analysed = [(r.id, _analysed(dialect, r)) for r in releases]
-    if dialect == "sqlite":
-        connection.execute(
-            _FTS_ADD, [{"id": id_, "title": words[0], "body": words[1]} for id_, words in analysed]
-        )
-        passages = [
-            {"id": id_, "body": indexed_text(body, language)}
-            for id_, body, language in _passages(connection, releases)
-        ]
-        if passages:
-            connection.execute(_PASSAGE_FTS_ADD, passages)
+    if connection.dialect.name == "sqlite":
+        _write_fts(connection, releases, _FTS_ADD, _PASSAGE_FTS_ADD)
         return
-    connection.execute(_SEARCH_ADD, [{"id": id_, "vector": words[0]} for id_, words in analysed])
+    rows = [{"id": r.id, "vector": _analysed("postgresql", r)[0]} for r in releases]
+    connection.execute(_SEARCH_ADD, rows)
     vectors = [
         {"id": id_, "vector": passage_tsvector(body, language)}
         for id_, body, language in _passages(connection, releases)
@@ -167,22 +159,25 @@ def forget(connection: Connection, releases: Iterable[Indexed]) -> None:
     """Take these releases (as stored: call it before their row or passages change) and their
     passages out of the index. PostgreSQL's rows are replaced by `add`, or go with the release."""
     releases = list(releases)
-    if not releases or connection.dialect.name != "sqlite":
-        return
-    connection.execute(
-        _FTS_FORGET,
-        [
-            {"id": r.id, "title": words[0], "body": words[1]}
-            for r in releases
-            for words in [_analysed("sqlite", r)]
-        ],
-    )
+    if releases and connection.dialect.name == "sqlite":
+        _write_fts(connection, releases, _FTS_FORGET, _PASSAGE_FTS_FORGET)
+
+
+def _write_fts(
+    connection: Connection, releases: list[Indexed], statement: Any, passage_statement: Any
+) -> None:
+    """Run an FTS5 insert or 'delete' statement for these releases' words and their passages'."""
+    rows = []
+    for release in releases:
+        title, body = _analysed("sqlite", release)
+        rows.append({"id": release.id, "title": title, "body": body})
+    connection.execute(statement, rows)
     passages = [
         {"id": id_, "body": indexed_text(body, language)}
         for id_, body, language in _passages(connection, releases)
     ]
     if passages:
-        connection.execute(_PASSAGE_FTS_FORGET, passages)
+        connection.execute(passage_statement, passages)
 
 
 _RECORDED = text("SELECT version FROM search_analyser").columns(version=String)

@@ -24,15 +24,6 @@ class Facet(StrEnum):
 
 FACET_VALUES_LIMIT = 100
 
-# Snippet markers: control characters that ingestion strips from every release, so they can only
-# come from the engine's snippet function; the text around them is HTML-escaped before they become
-# <mark> tags.
-OPEN_MARK, CLOSE_MARK = "\x02", "\x03"
-
-
-def marks_to_tags(escaped: str) -> str:
-    return escaped.replace(OPEN_MARK, "<mark>").replace(CLOSE_MARK, "</mark>")
-
 
 @dataclass(frozen=True, slots=True)
 class Hit:
