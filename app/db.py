@@ -1,4 +1,4 @@
-"""Engines (the serving path's reads go through app/reads.py).
+"""Engines (the serving path's reads go through app/reads.py, on the driver's connections).
 
 Two kinds of engine: the writer (migrations, ingestion) and the reader (serving). On SQLite the
 reader opens the file read-only (`mode=ro`), so the serving path cannot write even by mistake, and
@@ -62,6 +62,7 @@ def create_db_engine(
         engine = create_engine(
             f"sqlite:///file:{path}?mode=ro&uri=true",
             connect_args={"check_same_thread": False},
+            paramstyle="named",  # app/reads.py binds parameters by name, as on PostgreSQL
             pool_size=pool_size,
             max_overflow=0,
         )

@@ -8,9 +8,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.reads import ReadFailed
 from app.schemas import Problem, ProblemFieldError
 
 PROBLEM_JSON = "application/problem+json"
@@ -110,11 +110,6 @@ def _http_problem(request: Request, error: StarletteHTTPException) -> JSONRespon
     return problem_response(request, error.status_code, detail, headers=headers)
 
 
-def _timed_out(error: DBAPIError) -> bool:
-    """SQLite's interrupt (the progress handler) or PostgreSQL's statement_timeout (57014)."""
-    return "interrupted" in str(error.orig) or getattr(error.orig, "sqlstate", None) == "57014"
-
-
 async def render_problem(request: Request, error: Exception) -> JSONResponse:
     """The one exception handler: every error becomes a problem document, and only the ones the
     client caused say more than that the server failed. Internals (SQL, engine messages, stack
@@ -126,7 +121,7 @@ async def render_problem(request: Request, error: Exception) -> JSONResponse:
             return _validation_problem(request, error)
         case StarletteHTTPException():
             return _http_problem(request, error)
-        case DBAPIError() if _timed_out(error):
+        case ReadFailed() if error.timed_out:
             limit = request.app.state.settings.query_timeout_seconds
             log.warning("query stopped at its %g s limit on %s", limit, request.url)
             detail = (
@@ -134,7 +129,7 @@ async def render_problem(request: Request, error: Exception) -> JSONResponse:
                 "Narrow it (fewer OR alternatives, a date range, a filter) or try again later."
             )
             return problem_response(request, 503, detail, headers={"Retry-After": "10"})
-        case DBAPIError():
+        case ReadFailed():
             log.error("database error on %s %s", request.method, request.url.path, exc_info=error)
             detail = "The database is unavailable; try again shortly."
             return problem_response(request, 503, detail, headers={"Retry-After": "5"})
@@ -142,6 +137,6 @@ async def render_problem(request: Request, error: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    # Any other exception is a bug: app.middleware.HttpConventions logs it and answers a 500.
-    for error_class in (AppError, RequestValidationError, StarletteHTTPException, DBAPIError):
+    # Any other exception is a bug: app/middleware/request_log.py logs it and answers a 500.
+    for error_class in (AppError, RequestValidationError, StarletteHTTPException, ReadFailed):
         app.add_exception_handler(error_class, render_problem)

@@ -8,12 +8,11 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
-from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.config import Settings
 from app.db import create_db_engine
 from app.errors import install_error_handlers, problem_responses
-from app.middleware import HttpConventions
+from app.middleware import stack
 from app.openapi import finish_document
 from app.reader import Reader
 from app.reads import milliseconds
@@ -61,16 +60,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=version("pressroom"),
         description=DESCRIPTION,
         lifespan=lifespan,
+        middleware=stack(
+            cors_origins=settings.cors_origin_list, trusted_proxies=settings.forwarded_allow_ips
+        ),
     )
     app.state.settings = settings
     app.state.read_engine = read_engine
     app.state.head_revision = head_revision(settings.database_url)
     install_error_handlers(app)
     finish_document(app)
-    app.add_middleware(HttpConventions, cors_origins=settings.cors_origin_list)
-    # The client address and scheme from X-Forwarded-For/-Proto, from trusted proxies only, so that
-    # absolute URLs (Link, url, the feed's links) are right behind a reverse proxy.
-    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
     documentation = list(app.router.routes)  # FastAPIOffline's: /openapi.json, /docs, /redoc…
     for module in (press_releases, search, feeds):
         app.include_router(module.router, responses=problem_responses(500, 503))

@@ -4,7 +4,7 @@
 - Examples keep their null fields: FastAPI encodes the document with `exclude_none`, which strips
   `"source": null` from an example and leaves it failing its own schema. They are put back from
   the models' own JSON schemas.
-- The conventions of the middleware (app/middleware.py) are declared where they apply: a 304 and
+- The conventions of the middleware (app/middleware/) are declared where they apply: a 304 and
   the `ETag`, `Cache-Control` and `Link` headers on 200 answers, `Retry-After` on 503s, and
   `X-Request-ID` on every response, so a generated client knows them.
 """

@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, Date, bindparam, func, select, tuple_
 
 from app import cursors
 from app.models import PressRelease
-from app.reads import Snapshot, Statement
+from app.reads import Snapshot, Statement, member_of
 
 table = PressRelease.__table__  # type: ignore[attr-defined]  # SQLModel declares no type for it
 c = table.c
@@ -80,9 +80,9 @@ def filter_clauses(shape: FilterShape, columns: Any = c) -> list[ColumnElement[b
     if has_to:
         where.append(columns.published_on <= bindparam("to_date", type_=Date))
     if has_sources:
-        where.append(columns.source.in_(bindparam("sources", expanding=True)))
+        where.append(member_of(columns.source, "sources"))
     if has_languages:
-        where.append(columns.language.in_(bindparam("languages", expanding=True)))
+        where.append(member_of(columns.language, "languages"))
     return where
 
 
@@ -144,9 +144,7 @@ _BY_ID = Statement(select(*DETAIL_COLUMNS).where(c.id == bindparam("key")))
 _BY_SLUG = Statement(select(*DETAIL_COLUMNS).where(c.slug == bindparam("key")))
 
 
-_UPDATED_AT = Statement(
-    select(c.id, c.updated_at).where(c.id.in_(bindparam("ids", expanding=True)))
-)
+_UPDATED_AT = Statement(select(c.id, c.updated_at).where(member_of(c.id, "ids")))
 
 
 def updated_at(snapshot: Snapshot, ids: Sequence[int]) -> dict[int, Any]:

@@ -30,11 +30,11 @@ from typing import Any, TypeVar
 
 from fastapi import Request
 from sqlalchemy import Engine, bindparam, func, select, true
-from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 
 from app.errors import ServiceUnavailable
-from app.reads import Snapshot, Statement, Totals, milliseconds
+from app.reads import ReadFailed, Snapshot, Statement, milliseconds
+from app.totals import Totals
 
 PROGRESS_STEPS = 1000  # SQLite virtual machine steps between two looks at the clock (fast lane)
 LANE = "pressroom.lane"  # the scope key naming the lane that answered, for the access log
@@ -174,8 +174,8 @@ class Reader:
         connection.set_progress_handler(lambda: time.monotonic() > stop, PROGRESS_STEPS)
         try:
             return _in_snapshot(self._held, self.engine, work)
-        except DBAPIError as error:
-            if _stopped(error):
+        except ReadFailed as error:
+            if error.timed_out or error.locked:
                 raise _Outgrown from error
             raise
         finally:
@@ -205,10 +205,10 @@ class Reader:
             pooled.close()  # back to the pool, which rolls the transaction back
 
     def _checkout(self) -> Any:
-        try:  # the pool hands out the driver's own errors: wrap them as Connection would
+        try:  # the pool hands out the driver's own errors: wrapped as a read's are
             return self.engine.raw_connection()
         except self._dbapi_error as error:
-            raise DBAPIError.instance(None, None, error, self._dbapi_error) from error
+            raise ReadFailed(error) from error
 
     def close(self) -> None:
         if self._held is not None:
@@ -227,12 +227,6 @@ def _in_snapshot(pooled: Any, engine: Engine, work: Work[T]) -> T:
         return work(snapshot)
     finally:
         connection.rollback()
-
-
-def _stopped(error: DBAPIError) -> bool:
-    """SQLite's interrupt (the progress handler), or a wait for a lock that ran out."""
-    message = str(error.orig)
-    return "interrupted" in message or "database is locked" in message
 
 
 async def read(request: Request, work: Work[T]) -> T:

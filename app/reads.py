@@ -1,104 +1,207 @@
-"""The serving path's road to the database: Core statements compiled once per dialect and run on a
-pooled DBAPI connection, one read-only snapshot per request: the table models serve migrations
-and ingestion, and reads take a leaner road.
+"""The serving path's road to the database: SQLAlchemy Core writes each statement's SQL once per
+engine (`ClauseElement.compile`, its documented API), and the driver runs it (DB-API `execute`
+with named parameters) in one read-only snapshot per request. Nothing in between.
 
-Why not SQLAlchemy's `Connection.execute`: on the bench archive a detail read costs 9 µs through
-the sqlite3 module and 64 µs through a pooled `Connection` (its begin event, execution context and
-result machinery), when a detail request may cost about 60 µs more than a bare FastAPI route
-(bench/RESULTS.md, "Throughput against a bare FastAPI app"). SQLAlchemy still writes every
-statement (Core, one source of SQL for both engines) and converts every value (its own bind and
-result processors, so a row reads the same as through `Connection`); only the execution machinery
-is skipped.
+Why not SQLAlchemy's `Connection.execute`: on the bench archive a detail read costs 18 to 31 µs
+this way and 100 to 110 µs through a held `Connection` (its transaction events, execution
+context and result machinery); a list page 95 µs against 260 to 290 (2026-12-01, SQLAlchemy
+2.1.9), when a whole detail request costs about 150 µs. Ingestion and migrations, where that
+machinery pays for itself, use `Connection` throughout.
 
-Where the reads run (the event loop, or a thread) is app/reader.py's business.
+So the values cross the driver as the driver takes them, in this module alone, per engine:
+
+- SQLite keeps dates and timestamps as ISO text (how SQLAlchemy wrote them at ingest): a bound
+  `date` or `datetime` is sent as that text, and a date or timestamp column read back is parsed
+  from it, in UTC where the column has a zone (SQLModel's UTCDateTime, whose rule this follows).
+- A list is one bound value, never a list of placeholders, so a statement's SQL does not depend on
+  its values: `member_of(column, name)` reads JSON text through `json_each` on SQLite and an array
+  through `= ANY(…)` on PostgreSQL (psycopg sends a list as an array).
+
+tests/test_reads.py runs every serving statement both ways, here and through `Connection.execute`,
+and compares the rows.
+
+Where the reads run (the event loop, or a thread) is app/reader.py's business; what they remember
+between requests, app/totals.py's.
 """
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
 
-from sqlalchemy import Dialect, Executable
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Dialect,
+    Select,
+    TextualSelect,
+    bindparam,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.types import NullType, TypeDecorator, TypeEngine
+
+from app.totals import Totals
 
 Row = dict[str, Any]
-_Converter = Callable[[Any], Any]
+
+
+class ReadFailed(Exception):
+    """The driver refused or stopped a read. `error` is the driver's own exception."""
+
+    def __init__(self, error: Exception, sql: str | None = None) -> None:
+        super().__init__(f"{error} (while running {sql!r})" if sql else str(error))
+        self.error = error
+
+    @property
+    def timed_out(self) -> bool:
+        """SQLite's interrupt (the progress handler) or PostgreSQL's statement_timeout (57014)."""
+        return "interrupted" in str(self.error) or getattr(self.error, "sqlstate", None) == "57014"
+
+    @property
+    def locked(self) -> bool:
+        """A wait for SQLite's lock that ran out (busy_timeout)."""
+        return "database is locked" in str(self.error)
+
+
+class _ValueList(TypeDecorator[Any]):
+    """A list bound as one value: JSON text on SQLite, for json_each; an array on PostgreSQL, as
+    psycopg sends a list. A Snapshot binds it so itself (`_sqlite_value`); with this type the
+    statements also run through SQLAlchemy's `Connection`, as tests/test_reads.py runs them."""
+
+    impl = NullType
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        return json.dumps(list(value)) if dialect.name == "sqlite" else value
+
+
+class _MemberOf(ColumnElement[bool]):
+    """`column` is one of the values of the list bound as `name`."""
+
+    inherit_cache = True
+
+    def __init__(self, column: ColumnElement[Any], name: str) -> None:
+        self.column = column
+        self.values: BindParameter[Any] = bindparam(name, type_=_ValueList())
+
+
+def member_of(column: ColumnElement[Any], name: str) -> ColumnElement[bool]:
+    """`column IN (the list bound as name)`, with one placeholder whatever the list's length."""
+    return _MemberOf(column, name)
+
+
+@compiles(_MemberOf, "sqlite")
+def _member_of_sqlite(element: _MemberOf, compiler: Any, **kw: Any) -> str:
+    column, values = compiler.process(element.column, **kw), compiler.process(element.values, **kw)
+    return f"{column} IN (SELECT value FROM json_each({values}))"
+
+
+@compiles(_MemberOf, "postgresql")
+def _member_of_postgresql(element: _MemberOf, compiler: Any, **kw: Any) -> str:
+    column, values = compiler.process(element.column, **kw), compiler.process(element.values, **kw)
+    return f"{column} = ANY({values})"
+
+
+def _sqlite_value(value: Any) -> Any:
+    if isinstance(value, datetime):  # before date: a datetime is a date too
+        if value.utcoffset() is not None:
+            value = value.astimezone(UTC)
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")  # SQLAlchemy's text for SQLite
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return json.dumps(value)
+    return value
+
+
+def _utc_text(text: str) -> datetime:
+    """SQLite keeps a UTC timestamp without its offset (SQLModel's UTCDateTime): read as UTC."""
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)
+
+
+def _sqlite_reader(column_type: TypeEngine[Any]) -> Callable[[Any], Any] | None:
+    """How a column of this type reads from SQLite's text, where it is not read as stored."""
+    kind = _python_type(column_type)
+    if kind is datetime:
+        return _utc_text if getattr(column_type, "timezone", False) else datetime.fromisoformat
+    if kind is date:
+        return date.fromisoformat
+    return None
+
+
+def _postgresql_reader(column_type: TypeEngine[Any]) -> Callable[[Any], Any] | None:
+    """psycopg reads dates, timestamps and arrays as Python's own; a timestamp with a zone comes
+    in the session's zone, and is read in UTC (as SQLModel's UTCDateTime reads it)."""
+    if _python_type(column_type) is datetime and getattr(column_type, "timezone", False):
+        return _utc
+    return None
+
+
+def _python_type(column_type: TypeEngine[Any]) -> type | None:
+    if isinstance(column_type, TypeDecorator):  # its own python_type is `object`
+        return _python_type(column_type.impl_instance)
+    try:
+        kind: type = column_type.python_type
+    except NotImplementedError:  # a type with no Python counterpart (tsvector, say)
+        return None
+    return kind
+
+
+_READERS = {"sqlite": _sqlite_reader, "postgresql": _postgresql_reader}
+_WRITERS = {"sqlite": _sqlite_value, "postgresql": None}
 
 
 @dataclass(frozen=True, slots=True)
-class _Compiled:
-    compiled: SQLCompiler
-    expanding: bool  # whether the SQL depends on the values (IN lists): then SQLAlchemy renders it
-    order: tuple[str, ...] | None  # the parameters' order, for a positional driver (sqlite3)
-    defaults: dict[str, Any]  # the values of the statement's own literals (LIMIT's OFFSET 0…)
-    bind: dict[str, _Converter]  # parameter name → SQLAlchemy's bind processor, where it has one
-    names: tuple[str, ...]  # the result columns' keys
-    converters: tuple[tuple[int, _Converter], ...]  # (column index, result processor)
-
-    @classmethod
-    def make(cls, statement: Any, dialect: Dialect) -> "_Compiled":
-        compiled = statement.compile(dialect=dialect)
-        bind = {}
-        for name, parameter in compiled.binds.items():
-            processor = parameter.type.dialect_impl(dialect).bind_processor(dialect)
-            if processor is not None:
-                bind[name] = processor
-        columns = statement.selected_columns
-        converters = []
-        for index, column in enumerate(columns):
-            processor = column.type.dialect_impl(dialect).result_processor(dialect, None)
-            if processor is not None:
-                converters.append((index, processor))
-        return cls(
-            compiled=compiled,
-            expanding=bool(compiled.post_compile_params or compiled.literal_execute_params),
-            order=tuple(compiled.positiontup) if compiled.positiontup is not None else None,
-            defaults={
-                name: parameter.effective_value
-                for name, parameter in compiled.binds.items()
-                if not parameter.required
-            },
-            bind=bind,
-            # The collection's keys are unique (an unnamed count() is `count`, a second `count_1`).
-            names=tuple(columns.keys()),
-            converters=tuple(converters),
-        )
-
-    def arguments(self, params: Mapping[str, Any]) -> tuple[str, Any]:
-        """The SQL and the driver's arguments for `params`, bound as SQLAlchemy binds them: the
-        statement's own literals added, IN lists expanded, the types' bind processors applied (a
-        date becomes SQLite's text, say), in order for a positional driver."""
-        if self.expanding:
-            state = self.compiled.construct_expanded_state(params)
-            sql, values, processors = state.statement, dict(state.parameters), state.processors
-            order = state.positiontup
-        else:
-            sql, values, processors = self.compiled.string, {**self.defaults, **params}, {}
-            order = self.order
-        for table in (self.bind, processors):
-            for name, process in table.items():
-                if values.get(name) is not None:
-                    values[name] = process(values[name])
-        if order is None:
-            return sql, values
-        return sql, tuple(values[name] for name in order)
+class _Sql:
+    text: str
+    defaults: dict[str, Any]  # the statement's own literals (a LIMIT written in): bound too
+    binds: tuple[str, ...]  # every parameter the SQL takes
+    readers: tuple[
+        tuple[int, Callable[[Any], Any]], ...
+    ]  # (column index, parse the driver's value)
+    write: Callable[[Any], Any] | None  # a bound value as the driver takes it
 
 
 class Statement:
-    """A Core SELECT, compiled the first time each dialect runs it."""
+    """A Core SELECT, compiled the first time each engine runs it. Every one made is listed in
+    `Statement.made`, so that a test can check each against SQLAlchemy's own execution."""
 
-    __slots__ = ("_by_dialect", "statement")
+    __slots__ = ("_by_engine", "statement")
+    made: ClassVar[list["Statement"]] = []
 
-    def __init__(self, statement: Executable) -> None:
+    def __init__(self, statement: Select[Any] | TextualSelect) -> None:
         self.statement = statement
-        self._by_dialect: dict[tuple[str, str], _Compiled] = {}
+        self._by_engine: dict[str, _Sql] = {}
+        Statement.made.append(self)
 
-    def compiled(self, dialect: Dialect) -> _Compiled:
-        key = (dialect.name, dialect.driver)  # the SQL text depends on the driver's paramstyle
-        found = self._by_dialect.get(key)
+    def sql(self, dialect: Dialect) -> _Sql:
+        found = self._by_engine.get(dialect.name)
         if found is None:
-            found = self._by_dialect[key] = _Compiled.make(self.statement, dialect)
+            found = self._by_engine[dialect.name] = self._compile(dialect)
         return found
+
+    def _compile(self, dialect: Dialect) -> _Sql:
+        if dialect.paramstyle not in {"named", "pyformat"}:
+            raise ValueError(
+                f"{dialect.name} compiles parameters {dialect.paramstyle}: a Snapshot binds them "
+                "by name; make the engine with create_db_engine(read_only=True)"
+            )
+        compiled = self.statement.compile(dialect=dialect)
+        columns = self.statement.selected_columns
+        reader = _READERS[dialect.name]
+        readers = ((index, reader(column.type)) for index, column in enumerate(columns))
+        return _Sql(
+            text=compiled.string,
+            defaults={k: v for k, v in compiled.params.items() if v is not None},
+            binds=tuple(compiled.params),
+            readers=tuple((index, read) for index, read in readers if read is not None),
+            write=_WRITERS[dialect.name],
+        )
 
 
 class Snapshot:
@@ -107,7 +210,7 @@ class Snapshot:
     __slots__ = ("_cursor", "_dbapi_error", "_dialect", "_totals", "_version")
 
     def __init__(
-        self, dbapi_connection: Any, dialect: Dialect, totals: "Totals | None" = None
+        self, dbapi_connection: Any, dialect: Dialect, totals: Totals | None = None
     ) -> None:
         self._cursor = dbapi_connection.cursor()
         self._dialect = dialect
@@ -119,25 +222,29 @@ class Snapshot:
     def dialect_name(self) -> str:
         return str(self._dialect.name)
 
-    def _execute(self, statement: Statement, params: Mapping[str, Any]) -> _Compiled:
-        compiled = statement.compiled(self._dialect)
-        sql, arguments = compiled.arguments(params)
+    def _run(self, statement: Statement, params: Mapping[str, Any]) -> tuple[_Sql, list[Any]]:
+        sql = statement.sql(self._dialect)
+        values = {**sql.defaults, **params}
+        if sql.write is not None:
+            values = {name: sql.write(value) for name, value in values.items()}
         try:
-            self._cursor.execute(sql, arguments)
+            self._cursor.execute(sql.text, values)
+            return sql, self._cursor.fetchall()
         except self._dbapi_error as error:
-            raise DBAPIError.instance(sql, arguments, error, self._dbapi_error) from error
-        return compiled
+            raise ReadFailed(error, sql.text) from error
 
     def rows(self, statement: Statement, params: Mapping[str, Any] = {}) -> list[Row]:
-        compiled = self._execute(statement, params)
-        names, converters = compiled.names, compiled.converters
+        """The rows, each a dict keyed by the SQL's column labels (as SQLAlchemy's `mappings()`)."""
+        sql, found = self._run(statement, params)
+        names = [column[0] for column in self._cursor.description or ()]
+        readers = sql.readers
         rows = []
-        for values in self._fetchall():
-            row = dict(zip(names, values, strict=True))
-            for index, convert in converters:
-                key = names[index]
-                row[key] = convert(row[key])
-            rows.append(row)
+        for found_row in found:
+            values = list(found_row)
+            for index, read in readers:
+                if values[index] is not None:
+                    values[index] = read(values[index])
+            rows.append(dict(zip(names, values, strict=True)))
         return rows
 
     def first(self, statement: Statement, params: Mapping[str, Any] = {}) -> Row | None:
@@ -145,8 +252,8 @@ class Snapshot:
         return rows[0] if rows else None
 
     def scalar(self, statement: Statement, params: Mapping[str, Any] = {}) -> Any:
-        self._execute(statement, params)
-        found = self._fetchall()
+        """The first column of the first row (a count, a revision): read as the driver gives it."""
+        _, found = self._run(statement, params)
         return found[0][0] if found else None
 
     def count(self, statement: Statement, params: Mapping[str, Any]) -> int:
@@ -170,10 +277,10 @@ class Snapshot:
         if totals is None:
             return read(statement, params)
         if self._version is None:
-            self._version = self._driver_scalar("PRAGMA data_version")
+            self._version = self.driver_scalar("PRAGMA data_version")
         # Keyed by the values the answer depends on: not the page size, nor the cursor.
-        names = statement.compiled(self._dialect).compiled.binds
-        key = (statement, *((name, _hashable(params[name])) for name in names if name in params))
+        binds = statement.sql(self._dialect).binds
+        key = (statement, *((name, _hashable(params[name])) for name in binds if name in params))
         found = totals.get(self._version, key)
         if found is None:
             found = totals.put(key, read(statement, params))
@@ -182,52 +289,20 @@ class Snapshot:
     def begin(self) -> None:
         """Start the transaction now (SQLite's sqlite3 module otherwise leaves reads outside one,
         each statement its own snapshot)."""
-        self._driver_scalar("BEGIN")
+        self.driver_scalar("BEGIN")
 
-    def _driver_scalar(self, sql: str) -> Any:
+    def driver_scalar(self, sql: str) -> Any:
         """A statement of the driver's own (a PRAGMA, BEGIN), its errors wrapped as any other's."""
         try:
             self._cursor.execute(sql)
             found = self._cursor.fetchone()
         except self._dbapi_error as error:
-            raise DBAPIError.instance(sql, (), error, self._dbapi_error) from error
+            raise ReadFailed(error, sql) from error
         return found[0] if found else None
-
-    def _fetchall(self) -> list[Any]:
-        try:
-            result: list[Any] = self._cursor.fetchall()
-        except self._dbapi_error as error:
-            raise DBAPIError.instance(None, None, error, self._dbapi_error) from error
-        return result
 
 
 def _hashable(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
-
-
-class Totals:
-    """Exact counts (and a few other small answers: the highest id, the long releases' ids, the
-    search budget's sample counts), valid for one version of the database. SQLite's `PRAGMA
-    data_version` changes on a connection whenever another connection has committed since: the
-    remembered answers are then dropped. Counting the whole archive reads every entry of an index
-    (0.34 ms at 100,000 releases): without this, the list's `total` costs ten times its page."""
-
-    LIMIT = 4096  # remembered counts, at most: about 1 MB
-
-    def __init__(self) -> None:
-        self.version: int | None = None
-        self.counts: dict[Any, Any] = {}
-
-    def get(self, version: int, key: Any) -> Any:
-        if version != self.version:
-            self.version, self.counts = version, {}
-        return self.counts.get(key)
-
-    def put(self, key: Any, total: Any) -> Any:
-        if len(self.counts) >= self.LIMIT:
-            self.counts.clear()
-        self.counts[key] = total
-        return total
 
 
 def milliseconds(seconds: float) -> int:

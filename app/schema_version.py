@@ -9,7 +9,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, String, text
 from sqlalchemy.exc import DBAPIError
 
-from app.reads import Snapshot, Statement
+from app.reads import ReadFailed, Snapshot, Statement
 
 _REPOSITORY = Path(__file__).resolve().parents[1]
 
@@ -50,7 +50,7 @@ def current_revision(reader: Connection | Snapshot) -> str | None:
             revision: str | None = reader.scalar(_SERVED_REVISION)
             return revision
         return reader.execute(_REVISION).scalar()
-    except DBAPIError:  # no alembic_version table yet
+    except (DBAPIError, ReadFailed):  # no alembic_version table yet
         if isinstance(reader, Connection):
             reader.rollback()
         return None

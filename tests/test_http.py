@@ -20,7 +20,7 @@ from app.config import Settings
 from app.errors import PROBLEM_JSON
 from app.logs import JsonFormatter, logging_config
 from app.main import create_app
-from app.middleware import HttpConventions
+from app.middleware import stack, wrap
 from tests.fixtures.problems import assert_problem
 from tests.fixtures.releases import SEED, Ingest, seed_text
 
@@ -194,7 +194,8 @@ def test_an_error_after_a_route_began_its_answer_is_one_500() -> None:
         await send({"type": "http.response.body", "body": b'{"items": [', "more_body": True})
         raise RuntimeError("boom")
 
-    client = TestClient(HttpConventions(half_answer, cors_origins=["*"]))  # no lifespan: not used
+    conventions = wrap(half_answer, stack(cors_origins=["*"], trusted_proxies="127.0.0.1"))
+    client = TestClient(conventions)  # no lifespan: not used
     response = client.get("/v1/press-releases", headers={"X-Request-ID": "req-half"})
     assert response.status_code == 500
     assert response.headers["content-type"] == PROBLEM_JSON

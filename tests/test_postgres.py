@@ -5,6 +5,7 @@ import itertools
 import string
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,8 @@ from sqlalchemy import Engine, text
 from app.db import create_db_engine
 from app.ingest.command import ingest
 from app.ingest.store import TOO_MANY_WORDS, upsert_batch
+from app.queries import get_release
+from app.reads import Snapshot
 from app.schema_version import alembic_config
 from app.search.grammar import parse
 from app.search.postgres import compile_tsquery
@@ -290,3 +293,24 @@ def test_a_release_too_wordy_for_a_tsvector_is_rejected_and_the_run_kept(
     assert [(Path(r.path).name, r.reason) for r in report.rejections] == [
         ("wordy.txt", TOO_MANY_WORDS)
     ]
+
+
+def test_timestamps_read_in_utc_whatever_the_session_zone(
+    postgres_url: str, load: Ingest, engine: Engine
+) -> None:
+    """A serving connection whose session time zone is not UTC reads timestamps in UTC, as
+    SQLModel's UTCDateTime does through SQLAlchemy (app/reads.py)."""
+    load({SEED.stem: SEED.read_text()}, language="en")
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE press_release SET updated_at = '2026-01-01 05:00+05'"))
+    reader = create_db_engine(postgres_url, read_only=True)
+    pooled = reader.raw_connection()
+    try:
+        pooled.cursor().execute("SET TIME ZONE 'Asia/Almaty'")
+        release = get_release(Snapshot(pooled.dbapi_connection, reader.dialect), key="1")
+    finally:
+        pooled.close()
+        reader.dispose()
+    assert release is not None
+    assert release["updated_at"] == datetime(2026, 1, 1, tzinfo=UTC)
+    assert release["updated_at"].tzinfo is UTC

@@ -195,9 +195,11 @@ _FACET_COLUMNS: dict[Facet, Any] = {
 
 @cache
 def _facet_cube(shape: FilterShape, facets: tuple[Facet, ...]) -> Statement:
-    columns = [_FACET_COLUMNS[facet] for facet in facets]
+    columns = [_FACET_COLUMNS[facet].label(facet.value) for facet in facets]
     return Statement(
-        select(*columns, func.count()).where(_MATCH, *filter_clauses(shape, s)).group_by(*columns)
+        select(*columns, func.count().label("count"))
+        .where(_MATCH, *filter_clauses(shape, s))
+        .group_by(*columns)
     )
 
 

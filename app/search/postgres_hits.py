@@ -25,7 +25,7 @@ from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 
 from app.models import PressReleasePassage
 from app.queries import SUMMARY_COLUMNS, c, table
-from app.reads import Snapshot, Statement
+from app.reads import Snapshot, Statement, member_of
 from app.search.grammar import AllOf
 from app.search.highlight import Passage, release_snippet
 from app.search.passages import PASSAGE_CANDIDATES, SPAN
@@ -61,7 +61,7 @@ _PAGE = Statement(
         RANK.label("_rank"),
     )
     .select_from(table.join(search_index, search_index.c.id == c.id))
-    .where(c.id.in_(bindparam("ids", expanding=True)))
+    .where(member_of(c.id, "ids"))
 )
 # The passage that best matches the query's words, among the first PASSAGE_CANDIDATES of one
 # release's passages that hold any of them (a release's passages are one id range, in body order).

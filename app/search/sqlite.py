@@ -306,9 +306,9 @@ _FACET_COLUMNS: dict[Facet, Any] = {
 def _facet_cube(shape: FilterShape, facets: tuple[Facet, ...]) -> Statement:
     """One pass over the match set for every facet asked for: the count of each combination of
     their values (a few thousand rows at most), summed per facet in Python."""
-    columns = [_FACET_COLUMNS[facet] for facet in facets]
+    columns = [_FACET_COLUMNS[facet].label(facet.value) for facet in facets]
     return Statement(
-        select(*columns, func.count())
+        select(*columns, func.count().label("count"))
         .select_from(_MATCHES)
         .where(_MATCH, *filter_clauses(shape))
         .group_by(*columns)

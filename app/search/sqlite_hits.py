@@ -27,7 +27,7 @@ from sqlalchemy.sql.expression import ColumnClause
 
 from app.models import PressReleasePassage
 from app.queries import SUMMARY_COLUMNS, c
-from app.reads import Snapshot, Statement
+from app.reads import Snapshot, Statement, member_of
 from app.search.grammar import AllOf, Phrase, Term, highlighted
 from app.search.highlight import Passage, release_snippet
 from app.search.passages import PASSAGE_CANDIDATES, SPAN
@@ -95,7 +95,7 @@ def highlight_match(query: AllOf, expansions: dict[Term, list[str]], *, titles: 
 # A long release's body is never read whole for a page: its snippet comes from one passage. The
 # long releases are few: their ids are read once per database version.
 _LONG_IDS = Statement(select(passage.c.release_id).where(passage.c.id % SPAN == 0))
-_IN_PAGE = c.id.in_(bindparam("ids", expanding=True))
+_IN_PAGE = member_of(c.id, "ids")
 _SHORT = Statement(select(*SUMMARY_COLUMNS, c.body.label("_body")).where(_IN_PAGE))
 _LONG = Statement(select(*SUMMARY_COLUMNS).where(_IN_PAGE))
 # The scores of a date-ordered page, whose ranking gave none. bm25 needs each word's document
@@ -106,7 +106,7 @@ _RANKS = Statement(
     select(fts.c.rowid.label("id"), fts.c.rank.label("rank")).where(
         fts.c.match.op("MATCH")(bindparam("words")),
         fts.c.rowid.between(bindparam("first"), bindparam("last")),
-        (fts.c.rowid + 0).in_(bindparam("ids", expanding=True)),
+        member_of(fts.c.rowid + 0, "ids"),
     )
 )
 # The passage that best matches the query's words, among the first PASSAGE_CANDIDATES of one

@@ -1,0 +1,88 @@
+"""The serving path reads rows as SQLAlchemy would: every statement a request runs through a
+Snapshot (app/reads.py, the driver's own cursor) gives the rows that `Connection.execute(…)
+.mappings()` gives for the same statement and values, on both engines: dates, timestamps with
+zones, lists of values, NULLs."""
+
+import copy
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from app.reads import Snapshot, Statement
+from tests.fixtures.recorded_requests import load_archive, send
+from tests.fixtures.releases import Ingest
+
+Seen = list[tuple[str, Statement, dict[str, Any], Any]]
+
+
+@pytest.fixture
+def seen(monkeypatch: pytest.MonkeyPatch) -> Seen:
+    """Every statement a Snapshot runs, with its values and what it read."""
+    found: Seen = []
+    rows, scalar = Snapshot.rows, Snapshot.scalar
+
+    def recording_rows(
+        self: Snapshot, statement: Statement, params: Mapping[str, Any] = {}
+    ) -> list[dict[str, Any]]:
+        read = rows(self, statement, params)
+        found.append(("rows", statement, dict(params), copy.deepcopy(read)))
+        return read
+
+    def recording_scalar(
+        self: Snapshot, statement: Statement, params: Mapping[str, Any] = {}
+    ) -> Any:
+        read = scalar(self, statement, params)
+        found.append(("scalar", statement, dict(params), read))
+        return read
+
+    monkeypatch.setattr(Snapshot, "rows", recording_rows)
+    monkeypatch.setattr(Snapshot, "scalar", recording_scalar)
+    return found
+
+
+def _as_sqlalchemy_reads(engine: Engine, kind: str, statement: Statement, params: Any) -> Any:
+    with engine.connect() as connection:
+        result = connection.execute(statement.statement, params)
+        return [dict(row) for row in result.mappings()] if kind == "rows" else result.scalar()
+
+
+def test_every_serving_statement_reads_as_through_sqlalchemy(
+    client: TestClient, load: Ingest, engine: Engine, seen: Seen, dialect: str
+) -> None:
+    load_archive(load, engine)
+    for _request, response in send(client):
+        assert response.status_code < 500, response.text
+    # the paths the recorded requests do not take: a search past its first page, filtered
+    for path in (
+        "/v1/search?q=almaty&limit=1&source=MFA&language=en&from=2000-01-01&to=2030-01-01",
+        "/v1/press-releases?limit=1&language=kk&language=ru&from=2000-01-01",
+    ):
+        page = client.get(path).json()
+        assert page["next_cursor"] is not None, path
+        assert client.get(f"{path}&cursor={page['next_cursor']}").status_code == 200
+
+    ran = {id(statement) for _, statement, _, _ in seen}
+    assert len(ran) >= 20  # every route's statements, the search's blocks, facets and budget
+    checked = 0
+    for kind, statement, params, read in seen:
+        assert read == _as_sqlalchemy_reads(engine, kind, statement, params), (
+            str(statement.statement),
+            params,
+        )
+        checked += 1
+    assert checked == len(seen)
+
+    values = [
+        v for kind, _, _, rows in seen if kind == "rows" for row in rows for v in row.values()
+    ]
+    kinds = {type(v) for v in values}
+    assert {date, datetime, int, str, type(None)} <= kinds  # a NULL source or language among them
+    assert all(v.tzinfo is UTC for v in values if isinstance(v, datetime))
+    lists = {
+        name for _, _, params, _ in seen for name, v in params.items() if v and type(v) is list
+    }
+    assert {"ids", "languages", "sources"} <= lists
