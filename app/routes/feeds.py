@@ -12,7 +12,9 @@ from app import queries
 from app.errors import problem_responses
 from app.reader import read
 from app.reads import Snapshot
-from app.routes.params import FiltersDep, api_router, detail_url_prefix
+from app.routes.links import detail_url_prefix
+from app.routes.params import FiltersDep
+from app.routes.router import api_router
 from app.search import search as run_search
 from app.search.grammar import parse
 from app.search.results import SearchSort

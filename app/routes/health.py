@@ -4,8 +4,8 @@ from fastapi import Request, Response
 
 from app.errors import ServiceUnavailable, problem_responses
 from app.reader import read
-from app.routes.params import api_router
 from app.routes.responses import json_response
+from app.routes.router import api_router
 from app.schema_version import current_revision
 from app.schemas import Health, Readiness
 from app.search import index

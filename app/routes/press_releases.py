@@ -8,18 +8,13 @@ from app import queries
 from app.errors import NotFound, problem_responses
 from app.queries import DateSort
 from app.reader import read
-from app.routes.params import (
-    CursorParam,
-    FiltersDep,
-    LimitParam,
-    api_router,
-    detail_url_prefix,
-    next_link,
-)
+from app.routes.links import RELEASES_PATH, detail_url_prefix, next_link
+from app.routes.params import CursorParam, FiltersDep, LimitParam
 from app.routes.responses import json_response
+from app.routes.router import api_router
 from app.schemas import PressReleaseDetail, PressReleasePage
 
-router = api_router(prefix="/v1/press-releases", tags=["press releases"])
+router = api_router(prefix=RELEASES_PATH, tags=["press releases"])
 
 
 @router.get("", response_model=PressReleasePage, responses=problem_responses(400, 422))

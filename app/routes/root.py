@@ -2,8 +2,8 @@
 
 from fastapi import Request, Response
 
-from app.routes.params import api_router
 from app.routes.responses import json_response
+from app.routes.router import api_router
 from app.schemas import ApiIndex
 
 router = api_router(tags=["index"])

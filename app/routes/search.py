@@ -6,15 +6,10 @@ from fastapi import Query, Request, Response
 
 from app.errors import problem_responses
 from app.reader import read
-from app.routes.params import (
-    CursorParam,
-    FiltersDep,
-    LimitParam,
-    api_router,
-    detail_url_prefix,
-    next_link,
-)
+from app.routes.links import detail_url_prefix, next_link
+from app.routes.params import CursorParam, FiltersDep, LimitParam
 from app.routes.responses import json_response
+from app.routes.router import api_router
 from app.schemas import SearchPage
 from app.search import search as run_search
 from app.search.grammar import parse
