@@ -1,9 +1,12 @@
-"""The table classes. They serve migrations and ingestion; reads take the leaner Core road over
-`PressRelease.__table__` (see app/queries.py)."""
+"""The table classes, after SQLModel's ladder: PressReleaseBase (the fields the table and the API
+share) → PressRelease (the table) and app/schemas.py's PressReleaseSummary / PressReleaseDetail.
+The tables serve migrations and ingestion; reads take the leaner Core road over their columns
+(app/queries.py, app/reads.py)."""
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, Text
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, Table, Text
 from sqlmodel import Field, SQLModel
 
 # Deterministic constraint and index names, so migrations can name what they drop.
@@ -16,19 +19,39 @@ SQLModel.metadata.naming_convention = {
 
 
 class PressReleaseBase(SQLModel):
-    external_id: str = Field(max_length=200, unique=True, description="Stable id from the source.")
-    slug: str = Field(max_length=120, unique=True)
-    title: str = Field(sa_column_kwargs={"nullable": False}, max_length=1000)
+    """A release as lists and search results show it: the fields the table and the API share.
+    The descriptions are the API's (the OpenAPI document shows them); the column types, the
+    table's (`sa_type`: they size the columns without making the API validate their lengths)."""
+
+    id: int = Field(
+        primary_key=True, description="Numeric id, stable for the life of the database."
+    )
+    external_id: str = Field(
+        sa_type=String(200),
+        unique=True,
+        description="The id the release came with (its file stem).",
+    )
+    slug: str = Field(
+        sa_type=String(120),
+        unique=True,
+        description="Readable unique key: the date and the title's words.",
+    )
+    title: str = Field(sa_type=String(1000))
     published_on: date
-    source: str | None = Field(default=None, max_length=200)
-    language: str | None = Field(default=None, max_length=2, description="ISO 639-1 code.")
-    body: str = Field(sa_column=Column(Text, nullable=False))
-    lead: str = Field(sa_column=Column(Text, nullable=False))
-    word_count: int
-    content_hash: str = Field(max_length=64, description="sha256 of the normalised content.")
+    source: str | None = Field(
+        sa_type=String(200), description="Who issued the release, where known."
+    )
+    language: str | None = Field(
+        sa_type=String(2), description="ISO 639-1 code of the text, where known."
+    )
+    lead: str = Field(sa_type=Text, description="The first paragraph.")
+    word_count: int = Field(ge=0, description="Words in the body.")
 
 
 class PressRelease(PressReleaseBase, table=True):
+    """The stored release: the summary's fields, and what only the whole release shows (see
+    app/schemas.py's PressReleaseDetail, which describes these to clients)."""
+
     __tablename__ = "press_release"
     # Every ORDER BY ends in id, so every index that serves a sort ends in id too. The date index
     # also covers source and language: a walk in date order, a filter and the facets never have to
@@ -45,9 +68,17 @@ class PressRelease(PressReleaseBase, table=True):
         Index("ix_press_release_language_published_on_id", "language", "published_on", "id"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    body: str = Field(sa_type=Text)
+    content_hash: str = Field(sa_type=String(64))
     ingested_at: datetime
     updated_at: datetime
+
+
+def columns(model: type[SQLModel]) -> tuple[Any, ...]:
+    """The press_release columns behind `model`'s fields, in its order (the API's fields that are
+    not stored, a detail's `url` say, are left out)."""
+    c = press_release.c
+    return tuple(c[name] for name in model.model_fields if name in c)
 
 
 class PressReleasePassage(SQLModel, table=True):
@@ -74,3 +105,9 @@ class PressReleasePassage(SQLModel, table=True):
     )
     start: int = Field(description="Where the passage begins in the body, in characters.")
     body: str = Field(sa_column=Column(Text, nullable=False))
+
+
+# The tables as SQLAlchemy Core sees them, for the statements written over their columns
+# (SQLModel sets `__table__` on a table class without declaring its type).
+press_release: Table = PressRelease.__table__  # type: ignore[attr-defined]
+press_release_passage: Table = PressReleasePassage.__table__  # type: ignore[attr-defined]

@@ -12,24 +12,15 @@ from typing import Any
 from sqlalchemy import ColumnElement, Date, bindparam, func, select, tuple_
 
 from app import cursors
-from app.models import PressRelease
+from app.models import columns, press_release
 from app.reads import Snapshot, Statement, member_of
+from app.schemas import PressReleaseDetail, PressReleaseSummary
 
-table = PressRelease.__table__  # type: ignore[attr-defined]  # SQLModel declares no type for it
+table = press_release
 c = table.c
 
-SUMMARY_COLUMNS = (
-    c.id,
-    c.external_id,
-    c.slug,
-    c.title,
-    c.published_on,
-    c.source,
-    c.language,
-    c.lead,
-    c.word_count,
-)
-DETAIL_COLUMNS = (*SUMMARY_COLUMNS, c.body, c.content_hash, c.ingested_at, c.updated_at)
+SUMMARY_COLUMNS = columns(PressReleaseSummary)
+DETAIL_COLUMNS = columns(PressReleaseDetail)
 
 
 class DateSort(StrEnum):

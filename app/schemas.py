@@ -1,34 +1,29 @@
 """API shapes only: what clients receive. Examples come from the shipped seed release."""
 
-from datetime import date, datetime
+from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.examples import DETAIL, SNIPPET, SUMMARY
+from app.models import PressReleaseBase
 
 
-class PressReleaseSummary(BaseModel):
+class PressReleaseSummary(PressReleaseBase):
     """A release as lists and search results show it."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [SUMMARY]})
+    # a dict, not ConfigDict: SQLModel types model_config as its own; pydantic merges the two
+    model_config = {"json_schema_extra": {"examples": [SUMMARY]}}  # noqa: RUF012
 
-    id: int = Field(description="Numeric id, stable for the life of the database.")
-    external_id: str = Field(description="The id the release came with (its file stem).")
-    slug: str = Field(description="Readable unique key: the date and the title's words.")
-    title: str
-    published_on: date
-    source: str | None = Field(description="Who issued the release, where known.")
-    language: str | None = Field(description="ISO 639-1 code of the text, where known.")
-    lead: str = Field(description="The first paragraph.")
-    word_count: int = Field(ge=0, description="Words in the body.")
     url: str = Field(description="Absolute URL of this release's detail.")
 
 
 class PressReleaseDetail(PressReleaseSummary):
     """A whole release."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [DETAIL]})
+    model_config = {"json_schema_extra": {"examples": [DETAIL]}}  # noqa: RUF012
 
+    # with `paragraphs`, the fields of the stored PressRelease (app/models.py) that a summary leaves
+    # out, described for clients (declared here, not inherited, to keep the answer's field order)
     body: str = Field(description="The paragraphs, separated by blank lines.")
     paragraphs: list[str]
     content_hash: str = Field(description="sha256 of the normalised content; changes with it.")

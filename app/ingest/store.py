@@ -24,13 +24,13 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError
 
 from app.ingest.normalize import Release
-from app.models import PressRelease, PressReleasePassage
+from app.models import PressRelease, press_release, press_release_passage
 from app.search import index
 from app.search.passages import passage_rows
 
-table = PressRelease.__table__  # type: ignore[attr-defined]  # SQLModel declares no type for it
+table = press_release
 c = table.c
-passage = PressReleasePassage.__table__  # type: ignore[attr-defined]
+passage = press_release_passage
 
 # The external ids this run has stored, and where each came from: a second release with the same
 # id in one run is a mistake to report, not an update. A temporary table keeps memory flat however
@@ -62,25 +62,13 @@ _LEARN_TERMS = text(
     "FROM press_release_search AS s JOIN press_release AS r ON r.id = s.id "
     "WHERE r.external_id IN :ids ON CONFLICT DO NOTHING"
 ).bindparams(bindparam("ids", expanding=True))
+# What a new version of a release changes: every stored field but its keys and its first ingest.
+KEYS = {"id", "external_id", "slug", "ingested_at"}
+CONTENT = tuple(name for name in PressRelease.model_fields if name not in KEYS)
 _UPDATE = (
     update(table)
     .where(c.id == bindparam("_id"))
-    .values(
-        {
-            name: bindparam(name)
-            for name in (
-                "title",
-                "published_on",
-                "source",
-                "language",
-                "body",
-                "lead",
-                "word_count",
-                "content_hash",
-                "updated_at",
-            )
-        }
-    )
+    .values({name: bindparam(name) for name in CONTENT})
 )
 
 
@@ -116,17 +104,8 @@ def end_run(connection: Connection, run: Run) -> None:
 
 
 def _content(release: Release, now: datetime) -> dict[str, Any]:
-    return {
-        "title": release.title,
-        "published_on": release.published_on,
-        "source": release.source,
-        "language": release.language,
-        "body": release.body,
-        "lead": release.lead,
-        "word_count": release.word_count,
-        "content_hash": release.content_hash,
-        "updated_at": now,
-    }
+    """The row's CONTENT fields: the release's own, changed `now`."""
+    return {name: now if name == "updated_at" else getattr(release, name) for name in CONTENT}
 
 
 def upsert_batch(

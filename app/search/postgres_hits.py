@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 
-from app.models import PressReleasePassage
+from app.models import press_release_passage
 from app.queries import SUMMARY_COLUMNS, c, table
 from app.reads import Snapshot, Statement, member_of
 from app.search.grammar import AllOf
@@ -50,7 +50,7 @@ QUERY = cast(bindparam("tsquery"), TSQUERY)
 # ts_rank_cd's default weights (D, C, B, A) = (0.1, 0.2, 0.4, 1.0): a title hit counts most
 RANK = func.ts_rank_cd(VECTOR, QUERY)
 
-passage = PressReleasePassage.__table__  # type: ignore[attr-defined]
+passage = press_release_passage
 # (a bigint: ids from 2,048 on times 2**20 overflow PostgreSQL's integer)
 _HAS_PASSAGES = exists().where(passage.c.id == cast(c.id, BigInteger) * SPAN)
 # A long release's body is never read for a page (CASE leaves its TOASTed value alone).

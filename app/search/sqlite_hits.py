@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.expression import ColumnClause
 
-from app.models import PressReleasePassage
+from app.models import press_release_passage
 from app.queries import SUMMARY_COLUMNS, c
 from app.reads import Snapshot, Statement, member_of
 from app.search.grammar import AllOf, Phrase, Term, highlighted
@@ -46,7 +46,7 @@ fts = Table(
     Column("press_release_fts", Text, key="match"),
 )
 # The passages of long releases and their own FTS5 index.
-passage = PressReleasePassage.__table__  # type: ignore[attr-defined]
+passage = press_release_passage
 passage_fts = Table(
     "press_release_passage_fts",
     MetaData(),
