@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 from app.db import create_db_engine
 from app.reader import Reader
 from app.schema_version import upgrade
-from app.search import search
+from app.search import SearchRequest, search
 from app.search.grammar import parse
 from bench.ingest_speed import run
 from bench.results import Report
@@ -97,8 +97,8 @@ def measure(urls: dict[str, str], rounds: int) -> dict[tuple[str, str], tuple[in
         for query_name, q in QUERIES.items():
             for engine_name, reader in readers.items():
                 start = time.perf_counter()
-                query = parse(q)
-                found = reader.run(lambda snapshot: search(snapshot, query=query, limit=20))  # noqa: B023
+                wanted = SearchRequest(parse(q), limit=20)
+                found = reader.run(lambda snapshot: search(snapshot, wanted))  # noqa: B023
                 elapsed = (time.perf_counter() - start) * 1000
                 if round_ >= 3:
                     _, samples = results.setdefault((query_name, engine_name), (found.total, []))

@@ -23,9 +23,10 @@ from pathlib import Path
 
 from app.db import create_db_engine
 from app.reader import Reader
+from app.search import SearchRequest, search
 from app.search.grammar import parse
 from app.search.results import Facet, SearchSort
-from app.search.sqlite import compile_fts5, search
+from app.search.sqlite import compile_fts5
 from bench.results import Report
 from bench.server import running_server
 
@@ -93,12 +94,14 @@ def main() -> int:
                 raise RuntimeError(f"{q!r}: HTTP {response.status}")
 
         def in_process(q: str, **extra: str) -> None:
-            facets = [Facet(f) for f in extra["facets"].split(",")] if "facets" in extra else []
+            facets = (
+                tuple(Facet(f) for f in extra["facets"].split(",")) if "facets" in extra else ()
+            )
             sort = SearchSort(extra.get("sort", "relevance"))
             # a fresh snapshot, as each request gets
             reader.run(
                 lambda snapshot: search(
-                    snapshot, query=parse(q), limit=20, sort=sort, facets=facets
+                    snapshot, SearchRequest(parse(q), limit=20, sort=sort, facets=facets)
                 )
             )
 

@@ -15,6 +15,7 @@ from app.reads import Snapshot
 from app.routes.links import detail_url_prefix
 from app.routes.params import FiltersDep
 from app.routes.router import api_router
+from app.search import SearchRequest
 from app.search import search as run_search
 from app.search.grammar import parse
 from app.search.results import SearchSort
@@ -101,9 +102,8 @@ async def feed(
         if query is None:
             rows = queries.list_releases(snapshot, limit=FEED_SIZE, filters=filters).rows
         else:
-            results = run_search(
-                snapshot, query=query, limit=FEED_SIZE, sort=SearchSort.NEWEST, filters=filters
-            )
+            wanted = SearchRequest(query, FEED_SIZE, sort=SearchSort.NEWEST, filters=filters)
+            results = run_search(snapshot, wanted)
             rows = [hit.row for hit in results.hits]
         changed = queries.updated_at(snapshot, [row["id"] for row in rows])
         return [row | {"updated_at": changed[row["id"]]} for row in rows]

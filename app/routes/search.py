@@ -11,6 +11,7 @@ from app.routes.params import CursorParam, FiltersDep, LimitParam
 from app.routes.responses import json_response
 from app.routes.router import api_router
 from app.schemas import SearchPage
+from app.search import SearchRequest
 from app.search import search as run_search
 from app.search.grammar import parse
 from app.search.results import Facet, SearchSort
@@ -75,20 +76,22 @@ async def search(
     whole title when only the title matched.
     """
     query = parse(q)
-    wanted = [Facet(name) for name in dict.fromkeys(facets.split(","))] if facets else ()
+    wanted = tuple(Facet(name) for name in dict.fromkeys(facets.split(","))) if facets else ()
     settings = request.app.state.settings
     results = await read(
         request,
         lambda snapshot: run_search(
             snapshot,
-            query=query,
-            limit=limit,
-            sort=sort,
-            filters=filters,
-            cursor=cursor,
-            facets=wanted,
-            window=settings.rank_window,
-            postings=settings.search_budget,
+            SearchRequest(
+                query=query,
+                limit=limit,
+                sort=sort,
+                filters=filters,
+                cursor=cursor,
+                facets=wanted,
+                window=settings.rank_window,
+                postings=settings.search_budget,
+            ),
         ),
     )
     prefix = detail_url_prefix(request)

@@ -8,7 +8,7 @@ lexeme (quotes doubled, backslashes escaped), so no user input becomes a tsquery
 text travels as a bound parameter cast to tsquery, which no text search configuration touches.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any
 
@@ -30,27 +30,16 @@ from sqlalchemy import (
     select,
     text,
     true,
-    tuple_,
 )
 from sqlalchemy.dialects.postgresql import REAL
 
-from app.queries import NO_FILTERS, Filters, FilterShape, filter_clauses
-from app.reads import Snapshot, Statement
+from app.queries import FilterShape, after, filter_clauses
+from app.reads import Row, Snapshot, Statement
 from app.search import budget
-from app.search.expansions import Lookup, expand, prefix_range
+from app.search.backend import Expansions, SearchRequest, Shares, facet_cube
 from app.search.grammar import AllOf, AnyOf, Node, Phrase, Term, highlighted
 from app.search.postgres_hits import QUERY, VECTOR, hits, search_index
-from app.search.results import (
-    WINDOW,
-    Facet,
-    PageRequest,
-    SearchResults,
-    SearchSort,
-    block_params,
-    cube_total,
-    relevance_page,
-    sum_facets,
-)
+from app.search.results import Facet, Fetch, Hit, SearchSort, block_params
 from app.text.analyser import Sequences, prefix_form, sequences
 
 s = search_index.c
@@ -160,12 +149,11 @@ def _block(shape: FilterShape, positioned: bool) -> Statement:
 def _date_page(shape: FilterShape, sort: SearchSort, with_cursor: bool) -> Statement:
     where: list[ColumnElement[bool]] = [_MATCH, *filter_clauses(shape, s)]
     page = select(s.id, s.published_on.label("k0"), s.id.label("k1"))
-    key = tuple_(s.published_on, s.id)
-    last = tuple_(bindparam("k0"), bindparam("k1"))
+    key = (s.published_on, s.id)
     newest = sort is SearchSort.NEWEST
     if with_cursor:
-        where.append(key < last if newest else key > last)
-    order = (s.published_on.desc(), s.id.desc()) if newest else (s.published_on, s.id)
+        where.append(after(key, newest))
+    order = (key[0].desc(), key[1].desc()) if newest else key
     return Statement(page.where(*where).order_by(*order).limit(bindparam("limit")))
 
 
@@ -177,30 +165,11 @@ _EXPANSIONS = Statement(
 )
 
 
-def _lookup(snapshot: Snapshot) -> Lookup:
-    def lookup(word: str, limit: int) -> list[str]:
-        low, high = prefix_range(prefix_form(word))
-        found = snapshot.rows(_EXPANSIONS, {"low": low, "high": high, "limit": limit})
-        return [row["term"] for row in found]
-
-    return lookup
-
-
 _FACET_COLUMNS: dict[Facet, Any] = {
     Facet.SOURCE: s.source,
     Facet.LANGUAGE: s.language,
     Facet.YEAR: func.to_char(s.published_on, "YYYY"),
 }
-
-
-@cache
-def _facet_cube(shape: FilterShape, facets: tuple[Facet, ...]) -> Statement:
-    columns = [_FACET_COLUMNS[facet].label(facet.value) for facet in facets]
-    return Statement(
-        select(*columns, func.count().label("count"))
-        .where(_MATCH, *filter_clauses(shape, s))
-        .group_by(*columns)
-    )
 
 
 _ARCHIVE_SIZE = Statement(select(func.max(s.id)))
@@ -227,95 +196,73 @@ def _sampled(shape: FilterShape) -> Statement:
     )
 
 
-def _check_budget(  # noqa: PLR0917  (one call site, in order)
-    snapshot: Snapshot,
-    query: AllOf,
-    tsquery: str,
-    filters: Filters,
-    facets: bool,
-    postings: int,
-) -> None:
-    """BadRequest when the query's work, estimated on a sample of the newest releases, is over
-    the budget."""
-    if not budget.needs_estimate(query, facets):
-        return
-    archive = snapshot.scalar(_ARCHIVE_SIZE) or 0
-    since = archive - budget.SAMPLE
-    size = max(1, min(budget.SAMPLE, archive))
+class PostgresSearch:
+    """The Backend (app/search/backend.py) over tsvectors and tsqueries."""
 
-    def shares(words: Sequence[str]) -> dict[str, float]:
-        queries = [
-            tsquery_sequences(
-                Sequences(((prefix_form(w[:-1]),),), True) if w.endswith("*") else sequences(w)
-            )
-            for w in words
-        ]
-        params = {"words": list(words), "queries": queries, "since": since}
-        found = snapshot.rows(_SHARES, params)
-        return {row["word"]: row["n"] / size for row in found}
+    query_param = "tsquery"
+    prefix_weight: float = budget.POSTGRES_PREFIX_WEIGHT
+    cost: float = budget.POSTGRES_COST
+    vocabulary = _EXPANSIONS
+    archive_size = _ARCHIVE_SIZE
 
-    matches = 0.0
-    if facets:
-        params = filters.params() | {"tsquery": tsquery, "since": since}
-        matches = (snapshot.scalar(_sampled(filters.shape), params) or 0) / size
-    found = budget.estimate(
-        query, shares, matches, archive, prefix_weight=budget.POSTGRES_PREFIX_WEIGHT
-    )
-    budget.check(
-        found, facets=facets, archive=archive, postings=postings, cost=budget.POSTGRES_COST
-    )
+    def compile(self, query: AllOf) -> str:
+        return compile_tsquery(query)
 
+    def shares(self, snapshot: Snapshot, expansions: Expansions, since: int, size: int) -> Shares:
+        # `:*` finds the words a prefix stands for: the expansions only bound the query here
+        def shares(words: Sequence[str]) -> dict[str, float]:
+            queries = [
+                tsquery_sequences(
+                    Sequences(((prefix_form(w[:-1]),),), True) if w.endswith("*") else sequences(w)
+                )
+                for w in words
+            ]
+            params = {"words": list(words), "queries": queries, "since": since}
+            found = snapshot.rows(_SHARES, params)
+            return {row["word"]: row["n"] / size for row in found}
 
-def search(
-    snapshot: Snapshot,
-    *,
-    query: AllOf,
-    limit: int,
-    sort: SearchSort = SearchSort.RELEVANCE,
-    filters: Filters = NO_FILTERS,
-    cursor: str | None = None,
-    facets: Sequence[Facet] = (),
-    window: int = WINDOW,
-    postings: int = budget.BUDGET,
-) -> SearchResults:
-    # The expansions only bound the query here: `:*` finds the words a prefix stands for.
-    expand(query, _lookup(snapshot))
-    tsquery = compile_tsquery(query)
-    _check_budget(snapshot, query, tsquery, filters, bool(facets), postings)
-    request = PageRequest.make(
-        tsquery,
-        sort=sort,
-        filters=filters,
-        cursor=cursor,
-        limit=limit,
-        query_param="tsquery",
-        window=window,
-    )
-    params = request.params
-    cube = snapshot.rows(_facet_cube(filters.shape, tuple(facets)), params) if facets else None
-    if sort is SearchSort.RELEVANCE:
+        return shares
 
-        def fetch(hi: int, position: tuple[float, int] | None, n: int) -> list[dict[str, Any]]:
+    def sampled(self, shape: FilterShape) -> Statement:
+        return _sampled(shape)
+
+    def count(self, shape: FilterShape) -> Statement:
+        return _count(shape)  # GIN gives no index-only count
+
+    def facet_cube(self, shape: FilterShape, facets: tuple[Facet, ...]) -> Statement:
+        return _facet_cube(shape, facets)
+
+    def fetch(self, snapshot: Snapshot, shape: FilterShape, params: dict[str, Any]) -> Fetch:
+        def fetch(hi: int, position: tuple[float, int] | None, n: int) -> list[Row]:
             bounds = block_params(hi, position, n)
-            return snapshot.rows(_block(filters.shape, position is not None), params | bounds)
+            return snapshot.rows(_block(shape, position is not None), params | bounds)
 
-        ranked, following, whole = relevance_page(fetch, request.position, limit, window)
-        next_cursor = request.relevance_cursor(following)
-    else:
-        ranked = snapshot.rows(_date_page(filters.shape, sort, cursor is not None), params)
-        whole = cursor is None and len(ranked) <= limit
-        ranked, next_cursor = request.cut(ranked, limit)
-    # The first page holds the whole match set, or the facets counted it, or it is counted (GIN
-    # gives no index-only count).
-    if whole:
-        total = len(ranked)
-    else:
-        total = (
-            cube_total(cube) if cube is not None else snapshot.count(_count(filters.shape), params)
-        )
+        return fetch
 
-    words = highlighted(query)
-    passage_words = None if words is None else compile_tsquery(words)
-    found = hits(snapshot, query, tsquery, passage_words, [row["id"] for row in ranked])
-    counts = {} if cube is None else sum_facets(tuple(facets), cube)
-    return SearchResults(hits=found, total=total, next_cursor=next_cursor, facets=counts)
+    def date_rows(
+        self,
+        snapshot: Snapshot,
+        request: SearchRequest,
+        params: dict[str, Any],
+        total: Callable[[], int],
+    ) -> list[Row]:
+        statement = _date_page(request.filters.shape, request.sort, request.cursor is not None)
+        return snapshot.rows(statement, params)
+
+    def hits(
+        self,
+        snapshot: Snapshot,
+        request: SearchRequest,
+        expansions: Expansions,
+        compiled: str,
+        ranked: list[Row],
+    ) -> list[Hit]:
+        words = highlighted(request.query)
+        passage_words = None if words is None else compile_tsquery(words)
+        ids = [row["id"] for row in ranked]
+        return hits(snapshot, request.query, compiled, passage_words, ids)
+
+
+@cache
+def _facet_cube(shape: FilterShape, facets: tuple[Facet, ...]) -> Statement:
+    return facet_cube(_FACET_COLUMNS, facets, search_index, [_MATCH, *filter_clauses(shape, s)])

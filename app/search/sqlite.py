@@ -6,7 +6,7 @@ fetches releases only for the page it returns (app/search/sqlite_hits.py): joini
 the table before ranking costs several times the engine's own floor on a large archive.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache, lru_cache
 from typing import Any
 
@@ -22,24 +22,15 @@ from sqlalchemy import (
     tuple_,
 )
 
-from app.queries import NO_FILTERS, Filters, FilterShape, after, c, filter_clauses, table
-from app.reads import Snapshot, Statement
+from app.queries import NO_FILTERS, FilterShape, after, c, filter_clauses, table
+from app.reads import Row, Snapshot, Statement
 from app.search import budget
-from app.search.expansions import Lookup, expand, prefix_range, words
+from app.search.backend import Expansions, SearchRequest, Shares, facet_cube
+from app.search.expansions import words
 from app.search.grammar import AllOf, AnyOf, Node, Phrase, Term
-from app.search.results import (
-    WINDOW,
-    Facet,
-    PageRequest,
-    SearchResults,
-    SearchSort,
-    block_params,
-    cube_total,
-    relevance_page,
-    sum_facets,
-)
+from app.search.results import Facet, Fetch, Hit, SearchSort, block_params
 from app.search.sqlite_hits import fts, fts5_string, hits, in_title
-from app.text.analyser import Sequences, prefix_form, sequences
+from app.text.analyser import Sequences, sequences
 
 # The FTS index's own vocabulary (fts5vocab, made by migration 0003): one row per indexed word.
 vocabulary = Table("press_release_fts_vocab", MetaData(), Column("term", Text))
@@ -81,15 +72,6 @@ _EXPANSIONS = Statement(
 )
 
 
-def _lookup(snapshot: Snapshot) -> Lookup:
-    def lookup(word: str, limit: int) -> list[str]:
-        low, high = prefix_range(prefix_form(word))
-        found = snapshot.rows(_EXPANSIONS, {"low": low, "high": high, "limit": limit})
-        return [row["term"] for row in found]
-
-    return lookup
-
-
 _MATCH = fts.c.match.op("MATCH")(bindparam("match"))
 _MATCHES = fts.join(table, c.id == fts.c.rowid)
 
@@ -112,46 +94,6 @@ def _sampled(shape: FilterShape) -> Statement:
     return Statement(
         select(func.count()).select_from(source).where(*where, fts.c.rowid > bindparam("since"))
     )
-
-
-def _check_budget(  # noqa: PLR0917  (one call site, in order)
-    snapshot: Snapshot,
-    query: AllOf,
-    expansions: dict[Term, list[str]],
-    filters: Filters,
-    facets: bool,
-    postings: int,
-) -> None:
-    """BadRequest when the query's work, estimated on a sample of the newest releases (counts
-    remembered per database version, like every exact count), is over the budget."""
-    if not budget.needs_estimate(query, facets):
-        return
-    archive = _archive_size(snapshot)
-    since = archive - budget.SAMPLE
-    size = max(1, min(budget.SAMPLE, archive))
-    words_only = _sampled(NO_FILTERS.shape)
-
-    stands_for = {words(term.text)[-1]: found for term, found in expansions.items()}
-
-    def share(match: str) -> float:
-        return float(snapshot.count(words_only, {"match": match, "since": since})) / size
-
-    def shares(needed: Sequence[str]) -> dict[str, float]:
-        # a word: the share of releases holding any of its forms; a prefix: the sum of its
-        # words' shares (an upper bound on the releases holding any)
-        return {
-            word: sum(share(fts5_string(w)) for w in stands_for.get(word[:-1], []))
-            if word.endswith("*")
-            else share(fts5_sequences(sequences(word)))
-            for word in needed
-        }
-
-    matches = 0.0
-    if facets:
-        params = filters.params() | {"match": compile_fts5(query), "since": since}
-        matches = snapshot.count(_sampled(filters.shape), params) / size
-    found = budget.estimate(query, shares, matches, archive)
-    budget.check(found, facets=facets, archive=archive, postings=postings)
 
 
 @cache
@@ -199,7 +141,7 @@ def _bounds(shape: FilterShape) -> Statement:
     )
 
 
-def _fetch_block(snapshot: Snapshot, shape: FilterShape, params: dict[str, Any]) -> Any:
+def _fetch_block(snapshot: Snapshot, shape: FilterShape, params: dict[str, Any]) -> Fetch:
     def fetch(hi: int, position: tuple[float, int] | None, n: int) -> list[dict[str, Any]]:
         bounds = block_params(hi, position, n)
         rows = snapshot.rows(_block(shape, position is not None), params | bounds)
@@ -246,55 +188,6 @@ def _date_page(shape: FilterShape, sort: SearchSort, with_cursor: bool, walk: bo
     return Statement(page.order_by(*order).limit(bindparam("limit")))
 
 
-def search(
-    snapshot: Snapshot,
-    *,
-    query: AllOf,
-    limit: int,
-    sort: SearchSort = SearchSort.RELEVANCE,
-    filters: Filters = NO_FILTERS,
-    cursor: str | None = None,
-    facets: Sequence[Facet] = (),
-    window: int = WINDOW,
-    postings: int = budget.BUDGET,
-) -> SearchResults:
-    expansions = expand(query, _lookup(snapshot))
-    _check_budget(snapshot, query, expansions, filters, bool(facets), postings)
-    match = compile_fts5(query)
-    request = PageRequest.make(
-        match,
-        sort=sort,
-        filters=filters,
-        cursor=cursor,
-        limit=limit,
-        query_param="match",
-        window=window,
-    )
-    params = request.params
-    cube = snapshot.rows(_facet_cube(filters.shape, tuple(facets)), params) if facets else None
-    count = _count(filters.shape)
-
-    def exact_total() -> int:
-        return cube_total(cube) if cube is not None else snapshot.count(count, params)
-
-    scores = None
-    if sort is SearchSort.RELEVANCE:
-        fetch = _fetch_block(snapshot, filters.shape, params)
-        ranked, following, whole = relevance_page(fetch, request.position, limit, window)
-        total = len(ranked) if whole else exact_total()
-        next_cursor = request.relevance_cursor(following)
-        scores = {row["id"]: -row["k0"] for row in ranked}
-    else:
-        total = exact_total()
-        walk = _walk_dates(total, limit, snapshot)
-        ranked = snapshot.rows(_date_page(filters.shape, sort, cursor is not None, walk), params)
-        ranked, next_cursor = request.cut(ranked, limit)
-
-    found = hits(snapshot, query, expansions, [row["id"] for row in ranked], scores)
-    counts = {} if cube is None else sum_facets(tuple(facets), cube)
-    return SearchResults(hits=found, total=total, next_cursor=next_cursor, facets=counts)
-
-
 _FACET_COLUMNS: dict[Facet, Any] = {
     Facet.SOURCE: c.source,
     Facet.LANGUAGE: c.language,
@@ -302,14 +195,76 @@ _FACET_COLUMNS: dict[Facet, Any] = {
 }
 
 
+class SqliteSearch:
+    """The Backend (app/search/backend.py) over FTS5."""
+
+    query_param = "match"
+    prefix_weight: float = budget.PREFIX_WEIGHT
+    cost: float = 1.0
+    vocabulary = _EXPANSIONS
+    archive_size = _ARCHIVE_SIZE
+
+    def compile(self, query: AllOf) -> str:
+        return compile_fts5(query)
+
+    def shares(self, snapshot: Snapshot, expansions: Expansions, since: int, size: int) -> Shares:
+        words_only = _sampled(NO_FILTERS.shape)
+        stands_for = {words(term.text)[-1]: found for term, found in expansions.items()}
+
+        def share(match: str) -> float:
+            return float(snapshot.count(words_only, {"match": match, "since": since})) / size
+
+        def shares(needed: Sequence[str]) -> dict[str, float]:
+            # a word: the share of releases holding any of its forms; a prefix: the sum of its
+            # words' shares (an upper bound on the releases holding any)
+            return {
+                word: sum(share(fts5_string(w)) for w in stands_for.get(word[:-1], []))
+                if word.endswith("*")
+                else share(fts5_sequences(sequences(word)))
+                for word in needed
+            }
+
+        return shares
+
+    def sampled(self, shape: FilterShape) -> Statement:
+        return _sampled(shape)
+
+    def count(self, shape: FilterShape) -> Statement:
+        return _count(shape)
+
+    def facet_cube(self, shape: FilterShape, facets: tuple[Facet, ...]) -> Statement:
+        return _facet_cube(shape, facets)
+
+    def fetch(self, snapshot: Snapshot, shape: FilterShape, params: dict[str, Any]) -> Fetch:
+        return _fetch_block(snapshot, shape, params)
+
+    def date_rows(
+        self,
+        snapshot: Snapshot,
+        request: SearchRequest,
+        params: dict[str, Any],
+        total: Callable[[], int],
+    ) -> list[Row]:
+        walk = _walk_dates(total(), request.limit, snapshot)
+        statement = _date_page(
+            request.filters.shape, request.sort, request.cursor is not None, walk
+        )
+        return snapshot.rows(statement, params)
+
+    def hits(
+        self,
+        snapshot: Snapshot,
+        request: SearchRequest,
+        expansions: Expansions,
+        compiled: str,
+        ranked: list[Row],
+    ) -> list[Hit]:
+        # bm25 is negative, better matches more so: the score is its negation
+        relevance = request.sort is SearchSort.RELEVANCE
+        scores = {row["id"]: -row["k0"] for row in ranked} if relevance else None
+        return hits(snapshot, request.query, expansions, [row["id"] for row in ranked], scores)
+
+
 @cache
 def _facet_cube(shape: FilterShape, facets: tuple[Facet, ...]) -> Statement:
-    """One pass over the match set for every facet asked for: the count of each combination of
-    their values (a few thousand rows at most), summed per facet in Python."""
-    columns = [_FACET_COLUMNS[facet].label(facet.value) for facet in facets]
-    return Statement(
-        select(*columns, func.count().label("count"))
-        .select_from(_MATCHES)
-        .where(_MATCH, *filter_clauses(shape))
-        .group_by(*columns)
-    )
+    return facet_cube(_FACET_COLUMNS, facets, _MATCHES, [_MATCH, *filter_clauses(shape)])

@@ -1,0 +1,194 @@
+"""What a search does on either engine: one implementation (`search`) over one typed protocol
+(`Backend`), which each engine's module implements with its own statements (app/search/sqlite.py,
+app/search/postgres.py). The request comes in as a `SearchRequest`, the answer goes out as
+`SearchResults`.
+
+The shared part: bounding prefixes by the index's vocabulary, the work budget (estimated on a
+sample of the newest releases, app/search/budget.py), the cursor and its owner, the relevance walk
+a block of matches at a time, the date-ordered page, the exact total (the first page's own rows
+when it holds them all, the facet cube's sum, or a count remembered per database version), the
+facets, and the page's hits.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import ColumnElement, func, select
+
+from app.queries import NO_FILTERS, Filters, FilterShape
+from app.reads import Row, Snapshot, Statement
+from app.search import budget
+from app.search.expansions import Lookup, expand, prefix_range
+from app.search.grammar import AllOf, Term
+from app.search.results import (
+    WINDOW,
+    Facet,
+    Fetch,
+    Hit,
+    PageRequest,
+    SearchResults,
+    SearchSort,
+    cube_total,
+    relevance_page,
+    sum_facets,
+)
+from app.text.analyser import prefix_form
+
+Expansions = dict[Term, list[str]]  # each prefix term: the indexed words it stands for
+Shares = Callable[[Sequence[str]], dict[str, float]]  # words → the sample's share holding each
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRequest:
+    query: AllOf
+    limit: int
+    sort: SearchSort = SearchSort.RELEVANCE
+    filters: Filters = NO_FILTERS
+    cursor: str | None = None
+    facets: tuple[Facet, ...] = ()
+    window: int = WINDOW  # matches ranked at a time (app/search/results.py)
+    postings: int = budget.BUDGET  # the work budget (app/search/budget.py)
+
+
+class Backend(Protocol):
+    """One engine's statements and its ways, for `search`."""
+
+    query_param: str  # the bound parameter that carries the compiled query
+    prefix_weight: float  # the budget's cost of a prefix against a word's
+    cost: float  # the budget's cost of a posting against FTS5's
+    vocabulary: Statement  # indexed words in [low, high), in order, at most `limit`
+    archive_size: Statement  # the highest id
+
+    def compile(self, query: AllOf) -> str:
+        """The query in the engine's own syntax, every word quoted."""
+
+    def shares(self, snapshot: Snapshot, expansions: Expansions, since: int, size: int) -> Shares:
+        """The share of the sampled releases (ids above `since`, `size` of them) holding each
+        word, or for `word*` any of the words it stands for."""
+
+    def sampled(self, shape: FilterShape) -> Statement:
+        """How many of the releases with ids above `since` match."""
+
+    def count(self, shape: FilterShape) -> Statement:
+        """How many releases match."""
+
+    def facet_cube(self, shape: FilterShape, facets: tuple[Facet, ...]) -> Statement:
+        """The matches counted by each combination of the facets' values."""
+
+    def fetch(self, snapshot: Snapshot, shape: FilterShape, params: dict[str, Any]) -> Fetch:
+        """The relevance walk's blocks (app/search/results.py, `Fetch`)."""
+
+    def date_rows(
+        self,
+        snapshot: Snapshot,
+        request: SearchRequest,
+        params: dict[str, Any],
+        total: Callable[[], int],
+    ) -> list[Row]:
+        """A date-ordered page's rows and one more (`k0`: the date, `k1`: the id); `total` is the
+        exact total, for a backend that plans by it."""
+
+    def hits(
+        self,
+        snapshot: Snapshot,
+        request: SearchRequest,
+        expansions: Expansions,
+        compiled: str,
+        ranked: list[Row],
+    ) -> list[Hit]:
+        """The page's releases in `ranked` order, each with its score and snippet."""
+
+
+def search(backend: Backend, snapshot: Snapshot, request: SearchRequest) -> SearchResults:
+    expansions = expand(request.query, vocabulary_lookup(snapshot, backend.vocabulary))
+    compiled = backend.compile(request.query)
+    _check_budget(backend, snapshot, request, expansions, compiled)
+    shape = request.filters.shape
+    page = PageRequest.make(
+        compiled,
+        sort=request.sort,
+        filters=request.filters,
+        cursor=request.cursor,
+        limit=request.limit,
+        query_param=backend.query_param,
+        window=request.window,
+    )
+    params = page.params
+    facets = request.facets
+    cube = snapshot.rows(backend.facet_cube(shape, facets), params) if facets else None
+
+    def exact_total() -> int:
+        return (
+            cube_total(cube) if cube is not None else snapshot.count(backend.count(shape), params)
+        )
+
+    if request.sort is SearchSort.RELEVANCE:
+        fetch = backend.fetch(snapshot, shape, params)
+        ranked, following, whole = relevance_page(
+            fetch, page.position, request.limit, request.window
+        )
+        next_cursor = page.relevance_cursor(following)
+    else:
+        ranked = backend.date_rows(snapshot, request, params, exact_total)
+        whole = request.cursor is None and len(ranked) <= request.limit
+        ranked, next_cursor = page.cut(ranked, request.limit)
+    # The first page holds the whole match set, or the facets counted it, or it is counted.
+    total = len(ranked) if whole else exact_total()
+    found = backend.hits(snapshot, request, expansions, compiled, ranked)
+    counts = {} if cube is None else sum_facets(facets, cube)
+    return SearchResults(hits=found, total=total, next_cursor=next_cursor, facets=counts)
+
+
+def _check_budget(
+    backend: Backend,
+    snapshot: Snapshot,
+    request: SearchRequest,
+    expansions: Expansions,
+    compiled: str,
+) -> None:
+    """BadRequest when the query's work, estimated on a sample of the newest releases (counts
+    remembered per database version, like every exact count), is over the budget."""
+    query, facets = request.query, bool(request.facets)
+    if not budget.needs_estimate(query, facets):
+        return
+    archive = snapshot.count(backend.archive_size, {}) or 0
+    since = archive - budget.SAMPLE
+    size = max(1, min(budget.SAMPLE, archive))
+    matches = 0.0
+    if facets:
+        params = request.filters.params() | {backend.query_param: compiled, "since": since}
+        matches = snapshot.count(backend.sampled(request.filters.shape), params) / size
+    shares = backend.shares(snapshot, expansions, since, size)
+    found = budget.estimate(query, shares, matches, archive, prefix_weight=backend.prefix_weight)
+    budget.check(
+        found, facets=facets, archive=archive, postings=request.postings, cost=backend.cost
+    )
+
+
+def vocabulary_lookup(snapshot: Snapshot, vocabulary: Statement) -> Lookup:
+    """The indexed words a prefix stands for, read from the engine's vocabulary."""
+
+    def lookup(word: str, limit: int) -> list[str]:
+        low, high = prefix_range(prefix_form(word))
+        found = snapshot.rows(vocabulary, {"low": low, "high": high, "limit": limit})
+        return [row["term"] for row in found]
+
+    return lookup
+
+
+def facet_cube(
+    facet_columns: dict[Facet, Any],
+    facets: tuple[Facet, ...],
+    source: Any,
+    where: Sequence[ColumnElement[bool]],
+) -> Statement:
+    """One pass over the match set for every facet asked for: the count of each combination of
+    their values (a few thousand rows at most), summed per facet in Python (`sum_facets`)."""
+    columns = [facet_columns[facet].label(facet.value) for facet in facets]
+    return Statement(
+        select(*columns, func.count().label("count"))
+        .select_from(source)
+        .where(*where)
+        .group_by(*columns)
+    )
