@@ -101,17 +101,8 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _run_ingest(
-    settings: Settings,
-    paths: Sequence[Path],
-    *,
-    source: str | None = None,
-    language: str | None = None,
-    strict: bool = False,
-    dry_run: bool = False,
-    max_size: float | None = None,
-    report_format: str = "text",
-) -> int:
+def _run_ingest(settings: Settings, args: argparse.Namespace) -> int:
+    """`pressroom ingest`, its options as parsed."""
     engine = create_db_engine(settings.database_url)
     try:
         with engine.connect() as connection:
@@ -124,7 +115,7 @@ def _run_ingest(
                 file=sys.stderr,
             )
             return EXIT_USAGE
-        files = find_inputs(paths)
+        files = find_inputs(args.paths)
         detector = LanguageDetector(settings.detect_language_list)
         # A progress bar only for a person watching: never in logs, pipes or CI.
         with tqdm(
@@ -137,11 +128,11 @@ def _run_ingest(
             report = ingest(
                 engine,
                 files,
-                source=source,
-                language=language,
-                strict=strict,
-                dry_run=dry_run,
-                max_bytes=int((max_size or settings.max_release_mb) * 1024 * 1024),
+                source=args.source,
+                language=args.language,
+                strict=args.strict,
+                dry_run=args.dry_run,
+                max_bytes=int((args.max_size or settings.max_release_mb) * 1024 * 1024),
                 detect=detector.candidates,
                 progress=bar.update,
             )
@@ -153,7 +144,7 @@ def _run_ingest(
         return EXIT_USAGE
     finally:
         engine.dispose()
-    if report_format == "json":
+    if args.format == "json":
         print(json.dumps(report.as_json(), ensure_ascii=False))
     else:
         for rejection in report.rejections:
@@ -210,7 +201,8 @@ def _serve(settings: Settings) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
     settings = Settings()
     if args.command == "migrate" or (args.command == "serve" and args.migrate):
         revision = getattr(args, "revision", "head")
@@ -220,19 +212,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "reindex":
         return _reindex(settings, only_if_stale=False)
     if args.command == "ingest":
-        return _run_ingest(
-            settings,
-            args.paths,
-            source=args.source,
-            language=args.language,
-            strict=args.strict,
-            dry_run=args.dry_run,
-            max_size=args.max_size,
-            report_format=args.format,
-        )
+        return _run_ingest(settings, args)
     if args.command == "serve":
         for path in args.ingest:
-            status = _run_ingest(settings, [path])
+            # as `pressroom ingest PATH` would, with that command's defaults
+            status = _run_ingest(settings, parser.parse_args(["ingest", str(path)]))
             if status != EXIT_OK:
                 return status
         return _serve(settings)

@@ -17,27 +17,17 @@ from pydantic import BaseModel
 from app import schemas
 from app.errors import PROBLEM_JSON
 
+
+def _header(description: str, kind: str = "string") -> dict[str, Any]:
+    return {"description": description, "schema": {"type": kind}}
+
+
 _HEADERS: dict[str, dict[str, Any]] = {
-    "ETag": {
-        "description": "A strong validator of this representation: send it in If-None-Match.",
-        "schema": {"type": "string"},
-    },
-    "Cache-Control": {
-        "description": "How long a cache may keep the answer.",
-        "schema": {"type": "string"},
-    },
-    "Link": {
-        "description": 'The next page: `<url>; rel="next"` (absent on the last page).',
-        "schema": {"type": "string"},
-    },
-    "Retry-After": {
-        "description": "Seconds to wait before trying again.",
-        "schema": {"type": "integer"},
-    },
-    "X-Request-ID": {
-        "description": "The request's id (the client's own when it sent a sane one).",
-        "schema": {"type": "string"},
-    },
+    "ETag": _header("A strong validator of this representation: send it in If-None-Match."),
+    "Cache-Control": _header("How long a cache may keep the answer."),
+    "Link": _header('The next page: `<url>; rel="next"` (absent on the last page).'),
+    "Retry-After": _header("Seconds to wait before trying again.", "integer"),
+    "X-Request-ID": _header("The request's id (the client's own when it sent a sane one)."),
 }
 # The routes whose pages carry a Link to the next one.
 _PAGED = ("/v1/press-releases", "/v1/search")

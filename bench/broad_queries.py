@@ -6,7 +6,7 @@ answered within 200 ms or refused with a 400, never left to run.
 Single client over HTTP (`pressroom serve`, 1 worker, keep-alive), each request once, drawn from
 many distinct queries of each shape: prefixes of one to four letters, the commonest words alone
 and with facets, ORs and ANDs of 2 to 32 common words, phrases of common words, in every sort.
-Goal (issue 11): the slowest answered request of each shape under 200 ms; the refused ones say
+Goal: the slowest answered request of each shape under 200 ms; the refused ones say
 why (400), quickly.
 """
 

@@ -9,7 +9,7 @@ floor      a child process that reads the JSON Lines, computes the derived colum
 pressroom  `pressroom ingest ARCHIVE` into a fresh migrated database, as a user runs it
 
 Both start from a copy of the same freshly migrated database file; rounds alternate. Peak memory is
-each child's maximum resident set size. Goal (issue 4): at most 2 x the floor's time, and under
+each child's maximum resident set size. Goal: at most 2 x the floor's time, and under
 300 MB of memory.
 """
 

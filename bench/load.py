@@ -4,7 +4,7 @@
 
 The mix, drawn at random per request: detail by random id (40 %), list pages (20 %), searches
 (30 %: a rare term, a phrase, a two-word AND, with and without filters), the Atom feed (10 %).
-Goal (issue 5): zero errors (non-2xx answers and socket errors) throughout.
+Goal: zero errors (non-2xx answers and socket errors) throughout.
 """
 
 import argparse

@@ -6,7 +6,7 @@ The archive is the 100,000-release one with two long releases of ordinary words 
 (bench.long_release). Single client, over HTTP (`pressroom serve`, 1 worker, keep-alive), rounds
 interleaved. Each pair is a search that matches a long release and one of the same kind that does
 not; the same queries also run on the archive without the long releases, for a before and after.
-Goal (issue 11): a search that matches a long release within 3 x the one that does not.
+Goal: a search that matches a long release within 3 x the one that does not.
 """
 
 import argparse

@@ -7,7 +7,7 @@ falls on all three alike:
   floor       the top 20 rowids by bm25 from the FTS table alone, then their 20 bodies (sqlite3)
   in-process  Pressroom's search (count, ranking, snippets, summaries) on one connection
   http        GET /v1/search?q=…&limit=20 on a running `pressroom serve` (1 worker, keep-alive)
-Goal (issue 3): every query within 1.5 x floor + 2 ms.
+Goal: every query within 1.5 x floor + 2 ms.
 """
 
 import argparse
@@ -54,7 +54,8 @@ def floor(connection: sqlite3.Connection, match: str) -> None:
         )
     ]
     marks = ",".join("?" * len(ids))
-    # the index holds no text (issue 12): the 20 bodies a snippet is cut from are read instead
+    # the index holds only the analysed words (app/search/index.py): the 20 bodies a snippet is
+    # cut from are read instead
     connection.execute(
         f"SELECT id, title, body FROM press_release WHERE id IN ({marks})", ids
     ).fetchall()

@@ -11,7 +11,7 @@ per core). For each, two wrk runs go side by side for the same time:
           words, three-letter prefixes) and searches that hit the long releases
   cheap   2 connections, each request drawn from /healthz, list pages and details by random id
 
-Goal (issue 11): the cheap requests' p99 under 100 ms and none answered with an error; the storm's
+Goal: the cheap requests' p99 under 100 ms and none answered with an error; the storm's
 overload is shed with 503 and Retry-After, never left waiting for seconds.
 """
 

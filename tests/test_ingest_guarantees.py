@@ -1,4 +1,4 @@
-"""The guarantees of DESIGN §6, with real processes: atomic under SIGKILL, readers served during a
+"""The ingestion guarantees, with real processes: atomic under SIGKILL, readers served during a
 run, the schema whole after every kind of run, I/O errors abort, sizes bounded, reports."""
 
 import fcntl

@@ -1,6 +1,6 @@
 """A recorded set of requests answers byte for byte as recorded, on both engines: every route,
 errors, 304s, gzip, CORS preflights, HEAD. The safety net of refactors that must not change what a
-client receives (issue 14): status, headers and body are compared exactly.
+client receives: status, headers and body are compared exactly.
 
 After a change meant to alter answers, record them again and review the diff:
 

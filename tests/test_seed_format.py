@@ -1,4 +1,5 @@
-"""The seed format (DESIGN §2), line by line: what is accepted, and each rejection's message."""
+"""The seed format (README, "Loading releases"), line by line: what is accepted, and each
+rejection's message."""
 
 from datetime import date
 

@@ -5,9 +5,9 @@ accepts it and the body is over 1 KB."""
 import gzip
 import hashlib
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
-from app.middleware.headers import Header, get, vary, without
+from app.middleware.headers import Header, HttpMiddleware, get, vary, without
 
 GZIP_MINIMUM = 1024
 CACHED_TYPES = (b"application/json", b"application/atom+xml")
@@ -61,12 +61,9 @@ def _bodiless(send: Send) -> Send:
     return send_head
 
 
-class ConditionalGet:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+class ConditionalGet(HttpMiddleware):
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] not in ("GET", "HEAD"):
             await self.app(scope, receive, send)
             return
         if scope["method"] == "HEAD":  # RFC 9110 §9.3.2: what GET would answer, without the body

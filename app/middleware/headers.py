@@ -1,6 +1,9 @@
-"""Response headers as ASGI carries them: a list of (lowercase name, value) byte pairs."""
+"""Headers as ASGI carries them (a list of lowercase name, value byte pairs), and the shape of
+every middleware here."""
 
 from collections.abc import Sequence
+
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 Header = tuple[bytes, bytes]
 
@@ -19,3 +22,19 @@ def vary(headers: Sequence[Header], *fields: bytes) -> list[Header]:
     wanted = {field.lower() for field in fields}
     others = [name for name in named if name and name.lower() not in wanted]
     return [*without(headers, b"vary"), (b"vary", b", ".join([*fields, *others]))]
+
+
+class HttpMiddleware:
+    """A pure ASGI middleware for HTTP requests (`http`); the rest (lifespan) passes through."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self.http(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError

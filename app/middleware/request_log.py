@@ -6,11 +6,11 @@ import re
 import time
 
 from starlette.requests import Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from app.errors import problem_response
 from app.logs import request_id
-from app.middleware.headers import get
+from app.middleware.headers import HttpMiddleware, get
 from app.reader import LANE
 
 access_log = logging.getLogger("pressroom.access")
@@ -19,17 +19,11 @@ error_log = logging.getLogger("pressroom.errors")
 _VALID_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
 
 
-class RequestLog:
+class RequestLog(HttpMiddleware):
     """Takes the client's X-Request-ID when it is sane (else makes one), echoes it, logs each
     request with it; an exception no handler answered becomes a 500 problem, and is logged."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         given = get(scope["headers"], b"x-request-id")
         if given is not None and _VALID_REQUEST_ID.fullmatch(given):
             current = given.decode("latin-1")

@@ -1,8 +1,8 @@
 """The security headers every answer carries, and its Content-Security-Policy."""
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
-from app.middleware.headers import get
+from app.middleware.headers import HttpMiddleware, get
 
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -19,15 +19,8 @@ DOCS_CSP = (
 )
 
 
-class SecurityHeaders:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
+class SecurityHeaders(HttpMiddleware):
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def send_secured(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", ()))

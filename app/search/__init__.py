@@ -4,9 +4,8 @@ either engine is written once, in backend.py."""
 
 from app.reads import Snapshot
 from app.search import backend
-from app.search.backend import SearchRequest
 from app.search.postgres import PostgresSearch
-from app.search.results import SearchResults
+from app.search.results import SearchRequest, SearchResults
 from app.search.sqlite import SqliteSearch
 
 __all__ = ["SearchRequest", "search"]

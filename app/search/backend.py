@@ -11,22 +11,23 @@ facets, and the page's hits.
 """
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, func, select
 
-from app.queries import NO_FILTERS, Filters, FilterShape
+from app.queries import FilterShape
 from app.reads import Row, Snapshot, Statement
 from app.search import budget
 from app.search.expansions import Lookup, expand, prefix_range
-from app.search.grammar import AllOf, Term
+from app.search.grammar import AllOf
 from app.search.results import (
-    WINDOW,
+    Compiled,
+    Expansions,
     Facet,
     Fetch,
     Hit,
     PageRequest,
+    SearchRequest,
     SearchResults,
     SearchSort,
     cube_total,
@@ -35,20 +36,10 @@ from app.search.results import (
 )
 from app.text.analyser import prefix_form
 
-Expansions = dict[Term, list[str]]  # each prefix term: the indexed words it stands for
 Shares = Callable[[Sequence[str]], dict[str, float]]  # words → the sample's share holding each
-
-
-@dataclass(frozen=True, slots=True)
-class SearchRequest:
-    query: AllOf
-    limit: int
-    sort: SearchSort = SearchSort.RELEVANCE
-    filters: Filters = NO_FILTERS
-    cursor: str | None = None
-    facets: tuple[Facet, ...] = ()
-    window: int = WINDOW  # matches ranked at a time (app/search/results.py)
-    postings: int = budget.BUDGET  # the work budget (app/search/budget.py)
+Params = dict[str, Any]  # a statement's bound values
+Rows = list[Row]
+Total = Callable[[], int]
 
 
 class Backend(Protocol):
@@ -76,44 +67,23 @@ class Backend(Protocol):
     def facet_cube(self, shape: FilterShape, facets: tuple[Facet, ...]) -> Statement:
         """The matches counted by each combination of the facets' values."""
 
-    def fetch(self, snapshot: Snapshot, shape: FilterShape, params: dict[str, Any]) -> Fetch:
+    def fetch(self, snapshot: Snapshot, shape: FilterShape, params: Params) -> Fetch:
         """The relevance walk's blocks (app/search/results.py, `Fetch`)."""
 
-    def date_rows(
-        self,
-        snapshot: Snapshot,
-        request: SearchRequest,
-        params: dict[str, Any],
-        total: Callable[[], int],
-    ) -> list[Row]:
-        """A date-ordered page's rows and one more (`k0`: the date, `k1`: the id); `total` is the
-        exact total, for a backend that plans by it."""
+    def date_rows(self, snapshot: Snapshot, query: Compiled, params: Params, total: Total) -> Rows:
+        """A date-ordered page's rows and one more (`k0`: the date, `k1`: the id); `total()` is
+        the exact total, for a backend that plans by it."""
 
-    def hits(
-        self,
-        snapshot: Snapshot,
-        request: SearchRequest,
-        expansions: Expansions,
-        compiled: str,
-        ranked: list[Row],
-    ) -> list[Hit]:
+    def hits(self, snapshot: Snapshot, query: Compiled, ranked: Rows) -> list[Hit]:
         """The page's releases in `ranked` order, each with its score and snippet."""
 
 
 def search(backend: Backend, snapshot: Snapshot, request: SearchRequest) -> SearchResults:
     expansions = expand(request.query, vocabulary_lookup(snapshot, backend.vocabulary))
-    compiled = backend.compile(request.query)
-    _check_budget(backend, snapshot, request, expansions, compiled)
+    query = Compiled(request, backend.compile(request.query), expansions)
+    _check_budget(backend, snapshot, query)
     shape = request.filters.shape
-    page = PageRequest.make(
-        compiled,
-        sort=request.sort,
-        filters=request.filters,
-        cursor=request.cursor,
-        limit=request.limit,
-        query_param=backend.query_param,
-        window=request.window,
-    )
+    page = PageRequest.make(request, query.text, backend.query_param)
     params = page.params
     facets = request.facets
     cube = snapshot.rows(backend.facet_cube(shape, facets), params) if facets else None
@@ -130,25 +100,20 @@ def search(backend: Backend, snapshot: Snapshot, request: SearchRequest) -> Sear
         )
         next_cursor = page.relevance_cursor(following)
     else:
-        ranked = backend.date_rows(snapshot, request, params, exact_total)
+        ranked = backend.date_rows(snapshot, query, params, exact_total)
         whole = request.cursor is None and len(ranked) <= request.limit
         ranked, next_cursor = page.cut(ranked, request.limit)
     # The first page holds the whole match set, or the facets counted it, or it is counted.
     total = len(ranked) if whole else exact_total()
-    found = backend.hits(snapshot, request, expansions, compiled, ranked)
+    found = backend.hits(snapshot, query, ranked)
     counts = {} if cube is None else sum_facets(facets, cube)
     return SearchResults(hits=found, total=total, next_cursor=next_cursor, facets=counts)
 
 
-def _check_budget(
-    backend: Backend,
-    snapshot: Snapshot,
-    request: SearchRequest,
-    expansions: Expansions,
-    compiled: str,
-) -> None:
+def _check_budget(backend: Backend, snapshot: Snapshot, compiled: Compiled) -> None:
     """BadRequest when the query's work, estimated on a sample of the newest releases (counts
     remembered per database version, like every exact count), is over the budget."""
+    request = compiled.request
     query, facets = request.query, bool(request.facets)
     if not budget.needs_estimate(query, facets):
         return
@@ -157,9 +122,9 @@ def _check_budget(
     size = max(1, min(budget.SAMPLE, archive))
     matches = 0.0
     if facets:
-        params = request.filters.params() | {backend.query_param: compiled, "since": since}
+        params = request.filters.params() | {backend.query_param: compiled.text, "since": since}
         matches = snapshot.count(backend.sampled(request.filters.shape), params) / size
-    shares = backend.shares(snapshot, expansions, since, size)
+    shares = backend.shares(snapshot, compiled.expansions, since, size)
     found = budget.estimate(query, shares, matches, archive, prefix_weight=backend.prefix_weight)
     budget.check(
         found, facets=facets, archive=archive, postings=request.postings, cost=backend.cost

@@ -18,7 +18,7 @@ title into the body (FTS5 keeps the columns apart). PostgreSQL keeps positions u
 of them for a word: a phrase past those, in a very long release, may be missed there only.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -147,12 +147,7 @@ def add(connection: Connection, releases: Iterable[Indexed]) -> None:
         return
     rows = [{"id": r.id, "vector": _analysed("postgresql", r)[0]} for r in releases]
     connection.execute(_SEARCH_ADD, rows)
-    vectors = [
-        {"id": id_, "vector": passage_tsvector(body, language)}
-        for id_, body, language in _passages(connection, releases)
-    ]
-    if vectors:
-        connection.execute(_PASSAGE_VECTOR, vectors)
+    _write_passages(connection, releases, _PASSAGE_VECTOR, "vector", passage_tsvector)
 
 
 def forget(connection: Connection, releases: Iterable[Indexed]) -> None:
@@ -172,12 +167,23 @@ def _write_fts(
         title, body = _analysed("sqlite", release)
         rows.append({"id": release.id, "title": title, "body": body})
     connection.execute(statement, rows)
-    passages = [
-        {"id": id_, "body": indexed_text(body, language)}
+    _write_passages(connection, releases, passage_statement, "body", indexed_text)
+
+
+def _write_passages(
+    connection: Connection,
+    releases: list[Indexed],
+    statement: Any,
+    field: str,
+    analyse: Callable[[str, str | None], str],
+) -> None:
+    """Run `statement` for the releases' stored passages, each with its text analysed as `field`."""
+    rows = [
+        {"id": id_, field: analyse(body, language)}
         for id_, body, language in _passages(connection, releases)
     ]
-    if passages:
-        connection.execute(passage_statement, passages)
+    if rows:
+        connection.execute(statement, rows)
 
 
 _RECORDED = text("SELECT version FROM search_analyser").columns(version=String)

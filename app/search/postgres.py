@@ -8,7 +8,7 @@ lexeme (quotes doubled, backslashes escaped), so no user input becomes a tsquery
 text travels as a bound parameter cast to tsquery, which no text search configuration touches.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
@@ -36,10 +36,10 @@ from sqlalchemy.dialects.postgresql import REAL
 from app.queries import FilterShape, after, filter_clauses
 from app.reads import Row, Snapshot, Statement
 from app.search import budget
-from app.search.backend import Expansions, SearchRequest, Shares, facet_cube
+from app.search.backend import Params, Rows, Shares, Total, facet_cube
 from app.search.grammar import AllOf, AnyOf, Node, Phrase, Term, highlighted
 from app.search.postgres_hits import QUERY, VECTOR, hits, search_index
-from app.search.results import Facet, Fetch, Hit, SearchSort, block_params
+from app.search.results import Compiled, Expansions, Facet, Fetch, Hit, SearchSort, block_params
 from app.text.analyser import Sequences, prefix_form, sequences
 
 s = search_index.c
@@ -232,35 +232,23 @@ class PostgresSearch:
     def facet_cube(self, shape: FilterShape, facets: tuple[Facet, ...]) -> Statement:
         return _facet_cube(shape, facets)
 
-    def fetch(self, snapshot: Snapshot, shape: FilterShape, params: dict[str, Any]) -> Fetch:
+    def fetch(self, snapshot: Snapshot, shape: FilterShape, params: Params) -> Fetch:
         def fetch(hi: int, position: tuple[float, int] | None, n: int) -> list[Row]:
             bounds = block_params(hi, position, n)
             return snapshot.rows(_block(shape, position is not None), params | bounds)
 
         return fetch
 
-    def date_rows(
-        self,
-        snapshot: Snapshot,
-        request: SearchRequest,
-        params: dict[str, Any],
-        total: Callable[[], int],
-    ) -> list[Row]:
+    def date_rows(self, snapshot: Snapshot, query: Compiled, params: Params, total: Total) -> Rows:
+        request = query.request
         statement = _date_page(request.filters.shape, request.sort, request.cursor is not None)
         return snapshot.rows(statement, params)
 
-    def hits(
-        self,
-        snapshot: Snapshot,
-        request: SearchRequest,
-        expansions: Expansions,
-        compiled: str,
-        ranked: list[Row],
-    ) -> list[Hit]:
-        words = highlighted(request.query)
+    def hits(self, snapshot: Snapshot, query: Compiled, ranked: Rows) -> list[Hit]:
+        words = highlighted(query.request.query)
         passage_words = None if words is None else compile_tsquery(words)
         ids = [row["id"] for row in ranked]
-        return hits(snapshot, request.query, compiled, passage_words, ids)
+        return hits(snapshot, query.request.query, query.text, passage_words, ids)
 
 
 @cache

@@ -26,8 +26,9 @@ from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 from app.models import press_release_passage
 from app.queries import SUMMARY_COLUMNS, c, table
 from app.reads import Snapshot, Statement, member_of
+from app.search.best_passage import BestPassage
 from app.search.grammar import AllOf
-from app.search.highlight import Passage, release_snippet
+from app.search.highlight import release_snippet
 from app.search.passages import PASSAGE_CANDIDATES, SPAN
 from app.search.results import Hit
 
@@ -77,27 +78,7 @@ _CANDIDATES = (
     .limit(PASSAGE_CANDIDATES)
     .subquery()
 )
-_later = passage.alias("later")
-_BEST_PASSAGE = Statement(
-    select(
-        (passage.c.id % SPAN).label("number"),
-        passage.c.body,
-        exists().where(_later.c.id == passage.c.id + 1).label("more"),
-    ).where(
-        passage.c.id
-        == select(_CANDIDATES.c.id)
-        .order_by(_CANDIDATES.c.score.desc(), _CANDIDATES.c.id)
-        .limit(1)
-        .scalar_subquery()
-    )
-)
-
-
-def _best_passage(snapshot: Snapshot, words: str, release_id: int) -> Passage | None:
-    first = release_id * SPAN
-    params = {"words": words, "first": first, "last": first + SPAN - 1}
-    best = snapshot.first(_BEST_PASSAGE, params)
-    return None if best is None else Passage(best["number"], best["body"], bool(best["more"]))
+_BEST_PASSAGE = BestPassage(_CANDIDATES, _CANDIDATES.c.score.desc())
 
 
 def hits(
@@ -112,7 +93,7 @@ def hits(
         body, rank = summary.pop("_body"), summary.pop("_rank")
         best = None
         if body is None and words is not None:
-            best = _best_passage(snapshot, words, summary["id"])
+            best = _BEST_PASSAGE.read(snapshot, words, summary["id"])
         snippet = release_snippet(query, summary["title"], summary["language"], body, best)
         found[summary["id"]] = Hit(summary, float(rank), snippet)
     return [found[id_] for id_ in ids]

@@ -8,6 +8,9 @@ from enum import StrEnum
 from typing import Any
 
 from app import cursors
+from app.queries import NO_FILTERS, Filters
+from app.search.budget import BUDGET
+from app.search.grammar import AllOf, Term
 
 
 class SearchSort(StrEnum):
@@ -127,6 +130,31 @@ def relevance_page(
 
 
 @dataclass(frozen=True, slots=True)
+class SearchRequest:
+    query: AllOf
+    limit: int
+    sort: SearchSort = SearchSort.RELEVANCE
+    filters: Filters = NO_FILTERS
+    cursor: str | None = None
+    facets: tuple[Facet, ...] = ()
+    window: int = WINDOW  # matches ranked at a time
+    postings: int = BUDGET  # the work budget (app/search/budget.py)
+
+
+Expansions = dict[Term, list[str]]  # each prefix term: the indexed words it stands for
+
+
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    """A request and its query in the engine's syntax; `expansions`: the indexed words each
+    prefix term stands for."""
+
+    request: SearchRequest
+    text: str
+    expansions: Expansions
+
+
+@dataclass(frozen=True, slots=True)
 class PageRequest:
     """What both backends do alike around their own queries: the cursor's owner (the compiled query,
     the sort and the filters), the bound parameters, where a relevance walk resumes, and the next
@@ -137,20 +165,16 @@ class PageRequest:
     position: Position
 
     @classmethod
-    def make(
-        cls,
-        compiled: str,
-        *,
-        sort: SearchSort,
-        filters: Any,
-        cursor: str | None,
-        limit: int,
-        query_param: str,
-        window: int,
-    ) -> "PageRequest":
+    def make(cls, request: SearchRequest, compiled: str, query_param: str) -> "PageRequest":
+        """`compiled` is the query in the engine's syntax, bound as `query_param`."""
+        sort, filters, cursor = request.sort, request.filters, request.cursor
         # The window is the cursor's business too: blocks of another size are other pages.
-        owner = cursors.fingerprint("search", compiled, sort, filters, window)
-        params = filters.params() | {query_param: compiled, "limit": limit + 1, "window": window}
+        owner = cursors.fingerprint("search", compiled, sort, filters, request.window)
+        params = filters.params() | {
+            query_param: compiled,
+            "limit": request.limit + 1,
+            "window": request.window,
+        }
         position = Position(FIRST_BLOCK)
         if cursor is not None and sort is SearchSort.RELEVANCE:
             hi, k0, k1 = cursors.decode(cursor, owner, (int, (float, None), (int, None)))

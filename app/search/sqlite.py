@@ -6,7 +6,7 @@ fetches releases only for the page it returns (app/search/sqlite_hits.py): joini
 the table before ranking costs several times the engine's own floor on a large archive.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import cache, lru_cache
 from typing import Any
 
@@ -23,12 +23,12 @@ from sqlalchemy import (
 )
 
 from app.queries import NO_FILTERS, FilterShape, after, c, filter_clauses, table
-from app.reads import Row, Snapshot, Statement
+from app.reads import Snapshot, Statement
 from app.search import budget
-from app.search.backend import Expansions, SearchRequest, Shares, facet_cube
+from app.search.backend import Params, Rows, Shares, Total, facet_cube
 from app.search.expansions import words
 from app.search.grammar import AllOf, AnyOf, Node, Phrase, Term
-from app.search.results import Facet, Fetch, Hit, SearchSort, block_params
+from app.search.results import Compiled, Expansions, Facet, Fetch, Hit, SearchSort, block_params
 from app.search.sqlite_hits import fts, fts5_string, hits, in_title
 from app.text.analyser import Sequences, sequences
 
@@ -235,34 +235,23 @@ class SqliteSearch:
     def facet_cube(self, shape: FilterShape, facets: tuple[Facet, ...]) -> Statement:
         return _facet_cube(shape, facets)
 
-    def fetch(self, snapshot: Snapshot, shape: FilterShape, params: dict[str, Any]) -> Fetch:
+    def fetch(self, snapshot: Snapshot, shape: FilterShape, params: Params) -> Fetch:
         return _fetch_block(snapshot, shape, params)
 
-    def date_rows(
-        self,
-        snapshot: Snapshot,
-        request: SearchRequest,
-        params: dict[str, Any],
-        total: Callable[[], int],
-    ) -> list[Row]:
+    def date_rows(self, snapshot: Snapshot, query: Compiled, params: Params, total: Total) -> Rows:
+        request = query.request
         walk = _walk_dates(total(), request.limit, snapshot)
         statement = _date_page(
             request.filters.shape, request.sort, request.cursor is not None, walk
         )
         return snapshot.rows(statement, params)
 
-    def hits(
-        self,
-        snapshot: Snapshot,
-        request: SearchRequest,
-        expansions: Expansions,
-        compiled: str,
-        ranked: list[Row],
-    ) -> list[Hit]:
+    def hits(self, snapshot: Snapshot, query: Compiled, ranked: Rows) -> list[Hit]:
         # bm25 is negative, better matches more so: the score is its negation
-        relevance = request.sort is SearchSort.RELEVANCE
+        relevance = query.request.sort is SearchSort.RELEVANCE
         scores = {row["id"]: -row["k0"] for row in ranked} if relevance else None
-        return hits(snapshot, request.query, expansions, [row["id"] for row in ranked], scores)
+        ids = [row["id"] for row in ranked]
+        return hits(snapshot, query.request.query, query.expansions, ids, scores)
 
 
 @cache

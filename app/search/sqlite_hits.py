@@ -18,7 +18,6 @@ from sqlalchemy import (
     Table,
     Text,
     bindparam,
-    exists,
     func,
     literal_column,
     select,
@@ -28,33 +27,31 @@ from sqlalchemy.sql.expression import ColumnClause
 from app.models import press_release_passage
 from app.queries import SUMMARY_COLUMNS, c
 from app.reads import Snapshot, Statement, member_of
+from app.search.best_passage import BestPassage
 from app.search.grammar import AllOf, Phrase, Term, highlighted
-from app.search.highlight import Passage, release_snippet
+from app.search.highlight import release_snippet
 from app.search.passages import PASSAGE_CANDIDATES, SPAN
 from app.search.results import Hit
 from app.text.analyser import sequences
 
+
 # The FTS5 table as Core sees it (the first migration creates it, not this metadata). `rank` and
 # `rowid` are FTS5's hidden columns; the column named like the table takes the MATCH expression.
-fts = Table(
-    "press_release_fts",
-    MetaData(),
-    Column("rowid", Integer, key="rowid"),
-    Column("rank", Float),
-    Column("title", Text),
-    Column("body", Text),
-    Column("press_release_fts", Text, key="match"),
-)
+def _fts5_table(name: str, *columns: str) -> Table:
+    return Table(
+        name,
+        MetaData(),
+        Column("rowid", Integer, key="rowid"),
+        Column("rank", Float),
+        *(Column(column, Text) for column in columns),
+        Column(name, Text, key="match"),
+    )
+
+
+fts = _fts5_table("press_release_fts", "title", "body")
 # The passages of long releases and their own FTS5 index.
 passage = press_release_passage
-passage_fts = Table(
-    "press_release_passage_fts",
-    MetaData(),
-    Column("rowid", Integer, key="rowid"),
-    Column("rank", Float),
-    Column("body", Text),
-    Column("press_release_passage_fts", Text, key="match"),
-)
+passage_fts = _fts5_table("press_release_passage_fts", "body")
 _PASSAGE_FTS: ColumnClause[Any] = literal_column("press_release_passage_fts")
 
 
@@ -121,20 +118,7 @@ _CANDIDATES = (
     .limit(PASSAGE_CANDIDATES)
     .subquery()
 )
-_later = passage.alias("later")
-_BEST_PASSAGE = Statement(
-    select(
-        (passage.c.id % SPAN).label("number"),
-        passage.c.body,
-        exists().where(_later.c.id == passage.c.id + 1).label("more"),
-    ).where(
-        passage.c.id
-        == select(_CANDIDATES.c.id)
-        .order_by(_CANDIDATES.c.score, _CANDIDATES.c.id)
-        .limit(1)
-        .scalar_subquery()
-    )
-)
+_BEST_PASSAGE = BestPassage(_CANDIDATES, _CANDIDATES.c.score)  # bm25: lower is better
 
 
 def hits(
@@ -166,14 +150,7 @@ def hits(
         body = summary.pop("_body")
         best = None
         if summary["id"] in long and body_words is not None:
-            best = _best_passage(snapshot, body_words, summary["id"])
+            best = _BEST_PASSAGE.read(snapshot, body_words, summary["id"])
         snippet = release_snippet(query, summary["title"], summary["language"], body, best)
         found[summary["id"]] = Hit(summary, scores.get(summary["id"], 0.0), snippet)
     return [found[id_] for id_ in ids]
-
-
-def _best_passage(snapshot: Snapshot, words: str, release_id: int) -> Passage | None:
-    first = release_id * SPAN
-    params = {"words": words, "first": first, "last": first + SPAN - 1}
-    best = snapshot.first(_BEST_PASSAGE, params)
-    return None if best is None else Passage(best["number"], best["body"], bool(best["more"]))
