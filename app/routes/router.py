@@ -1,31 +1,28 @@
-"""The one router factory: every route of the API refuses the query parameters it does not take."""
+"""The one router factory: every route of the API refuses the query parameters it does not take,
+as its OpenAPI description lists them."""
 
-from collections.abc import Callable, Coroutine, Iterator
-from types import UnionType
-from typing import Annotated, Any, Union, get_args, get_origin
+from collections.abc import Callable, Coroutine
+from typing import Any
 
-from fastapi import Request, Response
-from fastapi.dependencies.models import Dependant
+from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute, APIRouter
-from starlette.datastructures import QueryParams
 
 
-def _query_parameters(dependant: Dependant) -> Iterator[tuple[str, bool]]:
-    """(name, whether it takes several values) of each query parameter of a route."""
-    for param in dependant.query_params:
-        yield param.alias, _takes_many(param.field_info.annotation)
-    for dependency in dependant.dependencies:
-        yield from _query_parameters(dependency)
+def documented_query_parameters(app: FastAPI, path: str, method: str) -> dict[str, bool]:
+    """Name → whether it takes several values (an array), of each query parameter the OpenAPI
+    document gives the operation: what clients are told is what the route takes."""
+    operation = app.openapi()["paths"][path][method.lower()]
+    return {
+        parameter["name"]: _is_array(parameter.get("schema", {}))
+        for parameter in operation.get("parameters", [])
+        if parameter["in"] == "query"
+    }
 
 
-def _takes_many(annotation: Any) -> bool:
-    origin = get_origin(annotation)
-    if origin is Annotated:
-        return _takes_many(get_args(annotation)[0])
-    if origin in (Union, UnionType):
-        return any(_takes_many(option) for option in get_args(annotation))
-    return origin in (list, set, tuple, frozenset)
+def _is_array(schema: dict[str, Any]) -> bool:
+    options = schema.get("anyOf", [schema])
+    return any(option.get("type") == "array" for option in options)
 
 
 def _error(kind: str, name: str, message: str, given: object) -> dict[str, Any]:
@@ -35,15 +32,21 @@ def _error(kind: str, name: str, message: str, given: object) -> dict[str, Any]:
 class StrictQueryRoute(APIRoute):
     """A route that refuses query parameters it does not take (a misspelt `limt=5`) and a
     one-value parameter given twice (`q=a&q=b`): a 422 naming each, never ignored or decided
-    quietly. A route class rather than a dependency: the names are collected once, and a
+    quietly. A route class rather than a dependency: the names are read once, and a
     dependency costs every request FastAPI's dependency solving."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
-        parameters = dict(_query_parameters(self.dependant))
-        allowed = ", ".join(sorted(parameters)) or "none"
+        (method,) = self.methods or {"GET"}  # each API route answers one method (HEAD: GET)
+        known: tuple[dict[str, bool], str] | None = None  # read from the document once
 
-        def problems(query: QueryParams) -> list[dict[str, Any]]:
+        def problems(request: Request) -> list[dict[str, Any]]:
+            nonlocal known
+            if known is None:
+                parameters = documented_query_parameters(request.app, self.path_format, method)
+                known = parameters, ", ".join(sorted(parameters)) or "none"
+            parameters, allowed = known
+            query = request.query_params
             errors = []
             for name in dict.fromkeys(query):
                 if name not in parameters:
@@ -55,7 +58,7 @@ class StrictQueryRoute(APIRoute):
             return errors
 
         async def strict_handler(request: Request) -> Response:
-            if request.scope["query_string"] and (errors := problems(request.query_params)):
+            if request.scope["query_string"] and (errors := problems(request)):
                 raise RequestValidationError(errors)
             return await handler(request)
 

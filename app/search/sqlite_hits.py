@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     Column,
+    ColumnClause,
     Float,
     Integer,
     MetaData,
@@ -22,7 +23,6 @@ from sqlalchemy import (
     literal_column,
     select,
 )
-from sqlalchemy.sql.expression import ColumnClause
 
 from app.models import press_release_passage
 from app.queries import SUMMARY_COLUMNS, c
