@@ -28,7 +28,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import (
     BindParameter,
@@ -156,28 +156,27 @@ _READERS = {"sqlite": _sqlite_reader, "postgresql": _postgresql_reader}
 _WRITERS = {"sqlite": _sqlite_value, "postgresql": None}
 
 
-@dataclass(frozen=True, slots=True)
+Reader = tuple[int, Callable[[Any], Any]]  # (column index, parse the driver's value)
+
+
+@dataclass(slots=True)
 class _Sql:
     text: str
     defaults: dict[str, Any]  # the statement's own literals (a LIMIT written in): bound too
     binds: tuple[str, ...]  # every parameter the SQL takes
-    readers: tuple[
-        tuple[int, Callable[[Any], Any]], ...
-    ]  # (column index, parse the driver's value)
+    readers: tuple[Reader, ...]
     write: Callable[[Any], Any] | None  # a bound value as the driver takes it
+    names: tuple[str, ...] | None = None  # the result's column labels, once it has run
 
 
 class Statement:
-    """A Core SELECT, compiled the first time each engine runs it. Every one made is listed in
-    `Statement.made`, so that a test can check each against SQLAlchemy's own execution."""
+    """A Core SELECT, compiled the first time each engine runs it."""
 
     __slots__ = ("_by_engine", "statement")
-    made: ClassVar[list["Statement"]] = []
 
     def __init__(self, statement: Select[Any] | TextualSelect) -> None:
         self.statement = statement
         self._by_engine: dict[str, _Sql] = {}
-        Statement.made.append(self)
 
     def sql(self, dialect: Dialect) -> _Sql:
         found = self._by_engine.get(dialect.name)
@@ -224,7 +223,8 @@ class Snapshot:
 
     def _run(self, statement: Statement, params: Mapping[str, Any]) -> tuple[_Sql, list[Any]]:
         sql = statement.sql(self._dialect)
-        values = {**sql.defaults, **params}
+        # only the values the SQL takes: the filters' unset lists are not turned into JSON
+        values = sql.defaults | {name: params[name] for name in sql.binds if name in params}
         if sql.write is not None:
             values = {name: sql.write(value) for name, value in values.items()}
         try:
@@ -236,8 +236,12 @@ class Snapshot:
     def rows(self, statement: Statement, params: Mapping[str, Any] = {}) -> list[Row]:
         """The rows, each a dict keyed by the SQL's column labels (as SQLAlchemy's `mappings()`)."""
         sql, found = self._run(statement, params)
-        names = [column[0] for column in self._cursor.description or ()]
+        names = sql.names
+        if names is None:
+            names = sql.names = tuple(column[0] for column in self._cursor.description or ())
         readers = sql.readers
+        if not readers:
+            return [dict(zip(names, values, strict=True)) for values in found]
         rows = []
         for found_row in found:
             values = list(found_row)

@@ -11,8 +11,7 @@ from app.models import PressReleaseBase
 class PressReleaseSummary(PressReleaseBase):
     """A release as lists and search results show it."""
 
-    # a dict, not ConfigDict: SQLModel types model_config as its own; pydantic merges the two
-    model_config = {"json_schema_extra": {"examples": [SUMMARY]}}  # noqa: RUF012
+    model_config = ConfigDict(json_schema_extra={"examples": [SUMMARY]})
 
     url: str = Field(description="Absolute URL of this release's detail.")
 
@@ -20,7 +19,7 @@ class PressReleaseSummary(PressReleaseBase):
 class PressReleaseDetail(PressReleaseSummary):
     """A whole release."""
 
-    model_config = {"json_schema_extra": {"examples": [DETAIL]}}  # noqa: RUF012
+    model_config = ConfigDict(json_schema_extra={"examples": [DETAIL]})
 
     # with `paragraphs`, the fields of the stored PressRelease (app/models.py) that a summary leaves
     # out, described for clients (declared here, not inherited, to keep the answer's field order)
