@@ -4,9 +4,10 @@ API, with a refused preflight answered as a problem document like every other er
 from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import problem_response
+from app.middleware.headers import get, without
 
 
 class Cors(CORSMiddleware):
@@ -21,6 +22,12 @@ class Cors(CORSMiddleware):
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and get(scope["headers"], b"origin") is None:
+            # No Origin, no CORS: Starlette's answer is the route's with `Vary: Origin` added,
+            # which is all this does, on the raw headers. Starlette's own way (its Headers and
+            # MutableHeaders) costs 10 µs a request, a third of the whole middleware stack.
+            await self.app(scope, receive, _varying_by_origin(send))
+            return
         if scope["type"] == "http" and scope["method"] == "OPTIONS":
             headers = Headers(scope=scope)
             if "origin" in headers and "access-control-request-method" in headers:
@@ -36,3 +43,17 @@ class Cors(CORSMiddleware):
                 await response(scope, receive, send)
                 return
         await super().__call__(scope, receive, send)
+
+
+def _varying_by_origin(send: Send) -> Send:
+    """`send`, its answer's Vary joined with Origin into one header, as Starlette joins them."""
+
+    async def send_varying(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = message.get("headers", ())
+            named = [value for name, value in headers if name == b"vary"]
+            varies = (b"vary", b", ".join([*named, b"Origin"]))
+            message["headers"] = [*without(headers, b"vary"), varies]
+        await send(message)
+
+    return send_varying
