@@ -2,10 +2,10 @@
 engine (`ClauseElement.compile`, its documented API), and the driver runs it (DB-API `execute`
 with named parameters) in one read-only snapshot per request. Nothing in between.
 
-Why not SQLAlchemy's `Connection.execute`: on the bench archive a detail read costs 18 to 31 µs
-this way and 100 to 110 µs through a held `Connection` (its transaction events, execution
-context and result machinery); a list page 95 µs against 260 to 290 (2026-12-01, SQLAlchemy
-2.1.9), when a whole detail request costs about 150 µs. Ingestion and migrations, where that
+Why not SQLAlchemy's `Connection.execute`: on the bench archive a detail read costs 18 to 21 µs
+this way and 76 to 88 µs through a held `Connection` (its transaction events, execution context
+and result machinery); a page of the list 77 to 80 µs against 209 to 213 (2026-12-01, SQLAlchemy
+2.1.9, 5,000 reads each), when a whole detail request costs about 200 µs in-process. Ingestion and migrations, where that
 machinery pays for itself, use `Connection` throughout.
 
 So the values cross the driver as the driver takes them, in this module alone, per engine:
