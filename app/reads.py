@@ -5,8 +5,8 @@ with named parameters) in one read-only snapshot per request. Nothing in between
 Why not SQLAlchemy's `Connection.execute`: on the bench archive a detail read costs 18 to 21 µs
 this way and 76 to 88 µs through a held `Connection` (its transaction events, execution context
 and result machinery); a page of the list 77 to 80 µs against 209 to 213 (2026-12-01, SQLAlchemy
-2.1.9, 5,000 reads each), when a whole detail request costs about 200 µs in-process. Ingestion and migrations, where that
-machinery pays for itself, use `Connection` throughout.
+2.1.9, 5,000 reads each), when a whole detail request costs about 200 µs in-process.
+Ingestion and migrations, where that machinery pays for itself, use `Connection` throughout.
 
 So the values cross the driver as the driver takes them, in this module alone, per engine:
 
