@@ -63,15 +63,13 @@ class Settings(BaseSettings):
     query_slice_ms: float = Field(
         default=10,
         gt=0,
-        description="SQLite: how long a request's reads may run on the event loop before they are "
-        "stopped and run again in the slow lane.",
+        description="SQLite: how long reads run on the event loop before the slow lane.",
     )
     slow_query_threads: int | None = Field(
         default=None,
         ge=1,
         le=64,
-        description="SQLite: slow-lane threads per worker; default: the cores shared by the "
-        "workers.",
+        description="SQLite: slow-lane threads per worker; default: cores / workers.",
     )
     slow_query_queue: int | None = Field(
         default=None,
