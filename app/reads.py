@@ -73,7 +73,7 @@ class _ValueList(TypeDecorator[Any]):
     cache_ok = True
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
-        return json.dumps(list(value)) if dialect.name == "sqlite" else value
+        return _sqlite_value(value) if dialect.name == "sqlite" else value
 
 
 class _MemberOf(ColumnElement[bool]):

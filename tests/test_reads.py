@@ -90,14 +90,11 @@ def test_every_serving_statement_reads_as_through_sqlalchemy(
     ran = {id(statement) for _, statement, _, _ in seen}
     missed = [str(s.statement) for s in _module_statements(dialect) if id(s) not in ran]
     assert missed == []
-    checked = 0
     for kind, statement, params, read in seen:
         assert read == _as_sqlalchemy_reads(engine, kind, statement, params), (
             str(statement.statement),
             params,
         )
-        checked += 1
-    assert checked == len(seen)
 
     values = [
         v for kind, _, _, rows in seen if kind == "rows" for row in rows for v in row.values()

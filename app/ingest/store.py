@@ -15,7 +15,6 @@ from sqlalchemy import (
     Text,
     bindparam,
     delete,
-    func,
     insert,
     select,
     text,
@@ -77,8 +76,6 @@ class Outcome(enum.StrEnum):
     UPDATED = "updated"
     UNCHANGED = "unchanged"
 
-
-_LAST_ID = select(func.coalesce(func.max(c.id), 0))
 
 
 class StaleIndex(Exception):

@@ -22,26 +22,28 @@ class Cors(CORSMiddleware):
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and get(scope["headers"], b"origin") is None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = scope["headers"]
+        if get(headers, b"origin") is None:
             # No Origin, no CORS: Starlette's answer is the route's with `Vary: Origin` added,
             # which is all this does, on the raw headers. Starlette's own way (its Headers and
             # MutableHeaders) costs 10 µs a request, a third of the whole middleware stack.
             await self.app(scope, receive, _varying_by_origin(send))
             return
-        if scope["type"] == "http" and scope["method"] == "OPTIONS":
-            headers = Headers(scope=scope)
-            if "origin" in headers and "access-control-request-method" in headers:
-                response = self.preflight_response(request_headers=headers)
-                if response.status_code != 200:  # Starlette says why in text/plain
-                    refused = bytes(response.body).decode()
-                    response = problem_response(
-                        Request(scope),
-                        response.status_code,
-                        f"The CORS preflight was refused: {refused}. Cross-origin requests may "
-                        "use GET and HEAD, with the headers If-None-Match and X-Request-ID.",
-                    )
-                await response(scope, receive, send)
-                return
+        if scope["method"] == "OPTIONS" and get(headers, b"access-control-request-method"):
+            response = self.preflight_response(request_headers=Headers(scope=scope))
+            if response.status_code != 200:  # Starlette says why in text/plain
+                refused = bytes(response.body).decode()
+                response = problem_response(
+                    Request(scope),
+                    response.status_code,
+                    f"The CORS preflight was refused: {refused}. Cross-origin requests may "
+                    "use GET and HEAD, with the headers If-None-Match and X-Request-ID.",
+                )
+            await response(scope, receive, send)
+            return
         await super().__call__(scope, receive, send)
 
 
