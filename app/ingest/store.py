@@ -77,7 +77,6 @@ class Outcome(enum.StrEnum):
     UNCHANGED = "unchanged"
 
 
-
 class StaleIndex(Exception):
     """The search index was built by another version of the text analyser."""
 
