@@ -1,4 +1,4 @@
-"""The `pressroom` console script: migrate, ingest, reindex, serve."""
+"""The `pressroom` console script: migrate, ingest, withdraw, restore, purge, reindex, serve."""
 
 import argparse
 import json
@@ -6,6 +6,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from tqdm import tqdm
 
@@ -14,10 +15,10 @@ from app.config import Settings
 from app.db import create_db_engine
 from app.ingest.command import UsageError, find_inputs, ingest, input_bytes
 from app.ingest.language import LanguageDetector
-from app.ingest.store import StaleIndex
+from app.ingest.lifecycle import change_state
 from app.logs import logging_config
 from app.schema_version import current_revision, head_revision, upgrade
-from app.search.index import reindex, stale
+from app.search.index import StaleIndex, reindex, stale
 from app.text.analyser import version_label
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
@@ -88,6 +89,34 @@ def _parser() -> argparse.ArgumentParser:
         help="text: rejections on stderr and a summary line; json: one report on stdout",
     )
 
+    keys = {"nargs": "+", "metavar": "KEY", "help": "a release's id, slug or external id"}
+    withdraw = commands.add_parser(
+        "withdraw",
+        help="take releases out of the archive, keeping them (410 Gone, restorable)",
+        description="Withdraw releases: they leave the list, search, facets and feeds, and answer "
+        "410 Gone with the reason; their keys stay reserved and `restore` publishes them again. "
+        "One transaction; an unknown key is reported (exit status 1) and the others are "
+        "withdrawn all the same.",
+    )
+    withdraw.add_argument("keys", **keys)  # type: ignore[arg-type]
+    withdraw.add_argument(
+        "--reason", required=True, help="why, as the 410 answer and the feed tell clients"
+    )
+    restore = commands.add_parser(
+        "restore",
+        help="publish withdrawn releases again",
+        description="Publish withdrawn releases again, as they were when withdrawn.",
+    )
+    restore.add_argument("keys", **keys)  # type: ignore[arg-type]
+    purge = commands.add_parser(
+        "purge",
+        help="erase releases for good (legal takedowns): only a tombstone remains",
+        description="Erase releases' text and every earlier version; the id, slug and external "
+        "id remain, answering 410 Gone without content, never given to another release. "
+        "Cannot be undone.",
+    )
+    purge.add_argument("keys", **keys)  # type: ignore[arg-type]
+
     serve = commands.add_parser("serve", help="serve the API with uvicorn on HOST:PORT")
     serve.add_argument("--migrate", action="store_true", help="migrate the database first")
     serve.add_argument(
@@ -101,19 +130,47 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _not_migrated(engine: Engine, settings: Settings) -> bool:
+    """Whether the database is short of the schema this Pressroom writes (said on stderr)."""
+    with engine.connect() as connection:
+        revision = current_revision(connection)
+    expected = head_revision(settings.database_url)
+    if revision != expected:
+        print(
+            f"pressroom: the database is at schema revision {revision or 'none'}, not "
+            f"{expected}: run `pressroom migrate` first",
+            file=sys.stderr,
+        )
+    return revision != expected
+
+
+def _change_state(settings: Settings, args: argparse.Namespace) -> int:
+    """`pressroom withdraw|restore|purge KEY...`"""
+    engine = create_db_engine(settings.database_url)
+    try:
+        if _not_migrated(engine, settings):
+            return EXIT_USAGE
+        outcome = change_state(engine, args.command, args.keys, getattr(args, "reason", None))
+    except StaleIndex as error:
+        print(f"pressroom: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except DBAPIError as error:
+        print(f"pressroom: the database failed: {error.orig}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        engine.dispose()
+    for refused in outcome.errors:
+        print(f"pressroom: {refused}", file=sys.stderr)
+    for line in outcome.done:
+        print(line)
+    return outcome.exit_status
+
+
 def _run_ingest(settings: Settings, args: argparse.Namespace) -> int:
     """`pressroom ingest`, its options as parsed."""
     engine = create_db_engine(settings.database_url)
     try:
-        with engine.connect() as connection:
-            revision = current_revision(connection)
-        expected = head_revision(settings.database_url)
-        if revision != expected:
-            print(
-                f"pressroom: the database is at schema revision {revision or 'none'}, not "
-                f"{expected}: run `pressroom migrate` first",
-                file=sys.stderr,
-            )
+        if _not_migrated(engine, settings):
             return EXIT_USAGE
         files = find_inputs(args.paths)
         detector = LanguageDetector(settings.detect_language_list)
@@ -149,6 +206,8 @@ def _run_ingest(settings: Settings, args: argparse.Namespace) -> int:
     else:
         for rejection in report.rejections:
             print(f"rejected {rejection}", file=sys.stderr)
+        for notice in report.notices:
+            print(f"note {notice}", file=sys.stderr)
         note = "" if report.written else " (nothing written)"
         print(f"{report.summary()}{note}")
     return report.exit_status
@@ -209,10 +268,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         upgrade(settings.database_url, revision)
         if revision == "head" and (status := _reindex(settings, only_if_stale=True)) != EXIT_OK:
             return status
-    if args.command == "reindex":
-        return _reindex(settings, only_if_stale=False)
-    if args.command == "ingest":
-        return _run_ingest(settings, args)
+    commands = {
+        "reindex": lambda: _reindex(settings, only_if_stale=False),
+        "ingest": lambda: _run_ingest(settings, args),
+        "withdraw": lambda: _change_state(settings, args),
+        "restore": lambda: _change_state(settings, args),
+        "purge": lambda: _change_state(settings, args),
+    }
+    if (command := commands.get(args.command)) is not None:
+        return command()
     if args.command == "serve":
         for path in args.ingest:
             # as `pressroom ingest PATH` would, with that command's defaults

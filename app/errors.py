@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.reads import ReadFailed
-from app.schemas import Problem, ProblemFieldError
+from app.schemas import GoneProblem, Problem, ProblemFieldError
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("pressroom.errors")
@@ -44,6 +44,22 @@ class BadRequest(AppError):
     status = HTTPStatus.BAD_REQUEST
 
 
+class Gone(AppError):
+    """A release that is no longer served. `members` go into the problem document (RFC 9457
+    extension members); `max_age` is how long the answer may be cached."""
+
+    status = HTTPStatus.GONE
+
+    def __init__(self, detail: str, *, members: Mapping[str, Any], max_age: int) -> None:
+        super().__init__(detail)
+        self.members = members
+        self.max_age = max_age
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Cache-Control": f"public, max-age={self.max_age}"}
+
+
 class ServiceUnavailable(AppError):
     """The server cannot answer now; `retry_after` seconds is a fair wait before trying again."""
 
@@ -65,6 +81,7 @@ def problem_response(
     *,
     errors: list[ProblemFieldError] | None = None,
     headers: Mapping[str, str] | None = None,
+    members: Mapping[str, Any] | None = None,
 ) -> JSONResponse:
     problem = Problem(
         title=status_title(status),
@@ -72,9 +89,10 @@ def problem_response(
         detail=detail,
         instance=request.url.path,
         errors=errors,
+        **(members or {}),
     )
     return JSONResponse(
-        problem.model_dump(exclude_none=True),
+        problem.model_dump(mode="json", exclude_none=True),
         status_code=status,
         media_type=PROBLEM_JSON,
         headers=headers,
@@ -84,7 +102,13 @@ def problem_response(
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """The `responses=` entry documenting a route's problems in OpenAPI (their media type is set
     by app/openapi.py)."""
-    return {status: {"model": Problem, "description": status_title(status)} for status in statuses}
+    return {
+        status: {
+            "model": GoneProblem if status == 410 else Problem,
+            "description": status_title(status),
+        }
+        for status in statuses
+    }
 
 
 def _validation_problem(request: Request, error: RequestValidationError) -> JSONResponse:
@@ -115,6 +139,10 @@ async def render_problem(request: Request, error: Exception) -> JSONResponse:
     client caused say more than that the server failed. Internals (SQL, engine messages, stack
     traces) go to the log, with the request id, never to the client."""
     match error:
+        case Gone():
+            return problem_response(
+                request, error.status, error.detail, headers=error.headers, members=error.members
+            )
         case AppError():
             return problem_response(request, error.status, error.detail, headers=error.headers)
         case RequestValidationError():

@@ -36,9 +36,28 @@ DETAIL: dict[str, Any] = SUMMARY | {
     "paragraphs": list(_release.paragraphs),
     # as ingested: with its language detected, which the hash covers
     "content_hash": replace(_release, language="en").content_hash,
+    "version": 1,
+    "change_note": None,
     "ingested_at": "2026-11-28T09:00:00Z",
     "updated_at": "2026-11-28T09:00:00Z",
 }
+VERSION: dict[str, Any] = {
+    "version": 1,
+    "content_hash": DETAIL["content_hash"],
+    "updated_at": "2026-11-28T09:00:00Z",
+    "change_note": None,
+    "url": f"{BASE_URL}/v1/press-releases/1/versions/1",
+}
+CHANGE: dict[str, Any] = {
+    "seq": 1,
+    "kind": "created",
+    "id": 1,
+    "external_id": EXTERNAL_ID,
+    "at": "2026-11-28T09:00:00Z",
+    "press_release": SUMMARY,
+}
+# a `next` token as /v1/changes issues them (app/change_queries.py): after change 1
+NEXT_CHANGE = "eyJ2IjoxLCJvIjoiY2hhbmdlcyIsImsiOlsxXX0"
 SNIPPET = (
     "…International Organizations in <mark>Almaty</mark>, where 18 UN agencies are already "
     "operating. President Tokayev stressed that Kazakhstan, as the largest economy in the "

@@ -3,11 +3,24 @@ share) → PressRelease (the table) and app/schemas.py's PressReleaseSummary / P
 The tables serve migrations and ingestion; reads take the leaner Core road over their columns
 (app/queries.py, app/reads.py)."""
 
+import enum
 from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 # Deterministic constraint and index names, so migrations can name what they drop.
@@ -55,30 +68,75 @@ class PressReleaseBase(BaseModel):
     word_count: int = Field(ge=0, description="Words in the body.")
 
 
+class State(enum.StrEnum):
+    """Where a release is in its life. Only a published release is listed, searched and served;
+    a withdrawn one answers 410 and can be restored; a purged one is a tombstone: its text and
+    every version erased, its keys kept so that they are never given to another release."""
+
+    PUBLISHED = "published"
+    WITHDRAWN = "withdrawn"
+    PURGED = "purged"
+
+
+# The condition every read of the archive's published releases carries, written as a literal: the
+# sort indexes below are partial (they hold published releases only, so a withdrawal costs the
+# list nothing), and both planners use a partial index only for a query whose WHERE names its
+# condition as it is written, never through a bound parameter.
+PUBLISHED_SQL = "state = 'published'"
+_PUBLISHED = text(PUBLISHED_SQL)
+_NOT_PUBLISHED = text("state <> 'published'")
+
+
+def _sort_index(name: str, *columns: str) -> Index:
+    return Index(name, *columns, sqlite_where=_PUBLISHED, postgresql_where=_PUBLISHED)
+
+
 class PressRelease(SQLModel, PressReleaseBase, table=True):
-    """The stored release: the summary's fields, and what only the whole release shows (see
-    app/schemas.py's PressReleaseDetail, which describes these to clients)."""
+    """The stored release: the summary's fields, what only the whole release shows (see
+    app/schemas.py's PressReleaseDetail, which describes these to clients), and its state."""
 
     __tablename__ = "press_release"
     # Every ORDER BY ends in id, so every index that serves a sort ends in id too. The date index
     # also covers source and language: a walk in date order, a filter and the facets never have to
-    # read the (large) rows themselves.
+    # read the (large) rows themselves. The last index holds the releases that are not published
+    # (a few), newest withdrawal first, for the Atom feed's tombstones.
     __table_args__ = (
-        Index(
+        _sort_index(
             "ix_press_release_published_on_id_source_language",
             "published_on",
             "id",
             "source",
             "language",
         ),
-        Index("ix_press_release_source_published_on_id", "source", "published_on", "id"),
-        Index("ix_press_release_language_published_on_id", "language", "published_on", "id"),
+        _sort_index("ix_press_release_source_published_on_id", "source", "published_on", "id"),
+        _sort_index("ix_press_release_language_published_on_id", "language", "published_on", "id"),
+        Index(
+            "ix_press_release_withdrawn_at",
+            "withdrawn_at",
+            sqlite_where=_NOT_PUBLISHED,
+            postgresql_where=_NOT_PUBLISHED,
+        ),
     )
 
     body: str = Field(sa_type=Text)
     content_hash: str = Field(sa_type=String(64))
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    change_note: str | None = Field(default=None, sa_type=Text)
     ingested_at: datetime
     updated_at: datetime
+    state: State = Field(
+        default=State.PUBLISHED,
+        sa_type=String(9),
+        sa_column_kwargs={"server_default": State.PUBLISHED.value},
+    )
+    withdrawn_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    withdrawal_reason: str | None = Field(default=None, sa_type=Text)
+
+
+# What ingestion's input decides about a release (its content and its change note), as opposed to
+# its keys, its first ingest and its life cycle.
+KEYS = ("id", "external_id", "slug", "ingested_at")
+LIFECYCLE = ("version", "state", "withdrawn_at", "withdrawal_reason")
 
 
 def columns(model: type[BaseModel]) -> tuple[Any, ...]:
@@ -86,6 +144,57 @@ def columns(model: type[BaseModel]) -> tuple[Any, ...]:
     not stored, a detail's `url` say, are left out)."""
     c = press_release.c
     return tuple(c[name] for name in model.model_fields if name in c)
+
+
+class PressReleaseVersion(SQLModel, table=True):
+    """An earlier version of a release: what its row held before an ingest changed its content
+    (the current version is the release's own row). Purging a release erases them."""
+
+    __tablename__ = "press_release_version"
+    __table_args__ = (PrimaryKeyConstraint("release_id", "version"),)
+
+    release_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("press_release.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    version: int
+    title: str = Field(sa_type=String(1000))
+    published_on: date
+    source: str | None = Field(sa_type=String(200))
+    language: str | None = Field(sa_type=String(2))
+    body: str = Field(sa_type=Text)
+    lead: str = Field(sa_type=Text)
+    word_count: int
+    content_hash: str = Field(sa_type=String(64))
+    change_note: str | None = Field(default=None, sa_type=Text)
+    updated_at: datetime
+
+
+class ChangeKind(enum.StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    WITHDRAWN = "withdrawn"
+    RESTORED = "restored"
+    PURGED = "purged"
+
+
+class PressReleaseChange(SQLModel, table=True):
+    """The change log: one row per change of any release, numbered in commit order (`seq`, given
+    as the writer's transaction commits: app/ingest/changes.py). The change feed reads it."""
+
+    __tablename__ = "press_release_change"
+
+    seq: int = Field(
+        sa_column=Column(
+            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+        )
+    )
+    release_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("press_release.id"), nullable=False)
+    )
+    kind: ChangeKind = Field(sa_type=String(9))
+    at: datetime
 
 
 class PressReleasePassage(SQLModel, table=True):
@@ -118,3 +227,5 @@ class PressReleasePassage(SQLModel, table=True):
 # (SQLModel sets `__table__` on a table class without declaring its type).
 press_release: Table = PressRelease.__table__  # type: ignore[attr-defined]
 press_release_passage: Table = PressReleasePassage.__table__  # type: ignore[attr-defined]
+press_release_version: Table = PressReleaseVersion.__table__  # type: ignore[attr-defined]
+press_release_change: Table = PressReleaseChange.__table__  # type: ignore[attr-defined]

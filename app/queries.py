@@ -9,10 +9,10 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, bindparam, func, select, tuple_
+from sqlalchemy import ColumnElement, Date, bindparam, func, literal_column, select, tuple_
 
 from app import cursors
-from app.models import columns, press_release
+from app.models import State, columns, press_release
 from app.reads import Snapshot, Statement, member_of
 from app.schemas import PressReleaseDetail, PressReleaseSummary
 
@@ -21,6 +21,11 @@ c = table.c
 
 SUMMARY_COLUMNS = columns(PressReleaseSummary)
 DETAIL_COLUMNS = columns(PressReleaseDetail)
+# A release's life: whether it is served, and what a 410 says when it is not.
+LIFECYCLE_COLUMNS = (c.state, c.withdrawn_at, c.withdrawal_reason)
+# Only published releases are listed (the sort indexes hold only them: app/models.py).
+# (a literal, as the partial indexes' condition is written: `state = 'published'`)
+PUBLISHED = c.state == literal_column(f"'{State.PUBLISHED.value}'")
 
 
 class DateSort(StrEnum):
@@ -94,7 +99,7 @@ class Page:
 def _list_statements(
     shape: FilterShape, sort: DateSort, with_cursor: bool
 ) -> tuple[Statement, Statement]:
-    where = filter_clauses(shape)
+    where = [PUBLISHED, *filter_clauses(shape)]
     count = select(func.count()).select_from(table).where(*where)
     newest = sort is DateSort.NEWEST
     key = (c.published_on, c.id)
@@ -131,8 +136,50 @@ def list_releases(
     return Page(rows=rows, total=total, next_cursor=next_cursor)
 
 
-_BY_ID = Statement(select(*DETAIL_COLUMNS).where(c.id == bindparam("key")))
-_BY_SLUG = Statement(select(*DETAIL_COLUMNS).where(c.slug == bindparam("key")))
+def by_key(*columns: Any) -> tuple[Statement, Statement]:
+    """The statements that read `columns` of the release with an id, and with a slug."""
+    return (
+        Statement(select(*columns).where(c.id == bindparam("key"))),
+        Statement(select(*columns).where(c.slug == bindparam("key"))),
+    )
+
+
+def find(snapshot: Snapshot, key: str, statements: tuple[Statement, Statement]) -> Any:
+    """The row of the release whose id (all ASCII digits) or slug is `key`, or None."""
+    by_id, by_slug = statements
+    if key.isascii() and key.isdigit():
+        if len(key) > 18:  # past SQLite's 64-bit integers: no such id
+            return None
+        return snapshot.first(by_id, {"key": int(key)})
+    return snapshot.first(by_slug, {"key": key})
+
+
+_DETAIL = by_key(*DETAIL_COLUMNS, *LIFECYCLE_COLUMNS)
+
+
+NOT_PUBLISHED = c.state != literal_column(f"'{State.PUBLISHED.value}'")
+
+
+@cache
+def _tombstones(shape: FilterShape, windowed: bool) -> Statement:
+    where = [NOT_PUBLISHED, *filter_clauses(shape)]
+    if windowed:
+        where.append(c.published_on >= bindparam("window_start", type_=Date))
+    return Statement(
+        select(c.external_id, c.state, c.withdrawn_at, c.withdrawal_reason)
+        .where(*where)
+        .order_by(c.withdrawn_at.desc(), c.id.desc())
+        .limit(bindparam("limit"))
+    )
+
+
+def tombstones(
+    snapshot: Snapshot, filters: Filters, window_start: date | None, limit: int
+) -> list[dict[str, Any]]:
+    """The releases withdrawn or purged that pass the filters and were published on or after
+    `window_start` (any day: None), the latest withdrawn first."""
+    params = filters.params() | {"window_start": window_start, "limit": limit}
+    return snapshot.rows(_tombstones(filters.shape, window_start is not None), params)
 
 
 _UPDATED_AT = Statement(select(c.id, c.updated_at).where(member_of(c.id, "ids")))
@@ -147,14 +194,9 @@ def updated_at(snapshot: Snapshot, ids: Sequence[int]) -> dict[int, Any]:
 
 
 def get_release(snapshot: Snapshot, *, key: str) -> dict[str, Any] | None:
-    """The release whose id (all ASCII digits) or slug is `key`."""
-    if key.isascii() and key.isdigit():
-        if len(key) > 18:  # past SQLite's 64-bit integers: no such id
-            return None
-        release = snapshot.first(_BY_ID, {"key": int(key)})
-    else:
-        release = snapshot.first(_BY_SLUG, {"key": key})
-    if release is None:
-        return None
-    release["paragraphs"] = release["body"].split("\n\n")
+    """The release whose id (all ASCII digits) or slug is `key`, whatever its state (`state`
+    says it: only a published one is served whole)."""
+    release: dict[str, Any] | None = find(snapshot, key, _DETAIL)
+    if release is not None:
+        release["paragraphs"] = release["body"].split("\n\n")
     return release

@@ -4,8 +4,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.examples import DETAIL, SNIPPET, SUMMARY
-from app.models import PressReleaseBase
+from app.examples import CHANGE, DETAIL, NEXT_CHANGE, SNIPPET, SUMMARY, VERSION
+from app.models import ChangeKind, PressReleaseBase
 
 
 class PressReleaseSummary(PressReleaseBase):
@@ -26,6 +26,14 @@ class PressReleaseDetail(PressReleaseSummary):
     body: str = Field(description="The paragraphs, separated by blank lines.")
     paragraphs: list[str]
     content_hash: str = Field(description="sha256 of the normalised content; changes with it.")
+    version: int = Field(
+        ge=1,
+        description="1 for the release as first loaded, one more for each change of its content "
+        "(the earlier ones: `/versions`).",
+    )
+    change_note: str | None = Field(
+        description="What this version changed, where its input said (JSON Lines `change_note`)."
+    )
     ingested_at: datetime = Field(description="When the release was first loaded (UTC).")
     updated_at: datetime = Field(description="When its content last changed (UTC).")
 
@@ -41,6 +49,59 @@ class PressReleasePage(BaseModel):
     total: int = Field(ge=0, description="Releases matching the filters, on every page.")
     next_cursor: str | None = Field(
         description="Pass as `cursor` for the next page; null on the last page."
+    )
+
+
+class VersionSummary(BaseModel):
+    """One version of a release, as its history lists it."""
+
+    version: int = Field(ge=1)
+    content_hash: str
+    updated_at: datetime = Field(description="When this version became the current one (UTC).")
+    change_note: str | None = Field(description="What this version changed, where its input said.")
+    url: str = Field(description="Absolute URL of this version's whole text.")
+
+
+class VersionPage(BaseModel):
+    """A release's versions, newest (the current one) first."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"items": [VERSION], "total": 1, "next_cursor": None}]}
+    )
+
+    items: list[VersionSummary]
+    total: int = Field(ge=1, description="How many versions the release has: its `version`.")
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next (older) page; null on the last page."
+    )
+
+
+class Change(BaseModel):
+    """One change of the archive: a release created, updated (a new version), withdrawn,
+    restored or purged."""
+
+    seq: int = Field(ge=1, description="The change's place in commit order.")
+    kind: ChangeKind
+    id: int
+    external_id: str
+    at: datetime = Field(description="When the change was made (UTC).")
+    press_release: PressReleaseSummary | None = Field(
+        description="The release as it is now, while it is published; null while it is "
+        "withdrawn or purged. A mirror stores it (or, when null, drops the release)."
+    )
+
+
+class ChangePage(BaseModel):
+    """Changes after `since`, in commit order."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"items": [CHANGE], "next": NEXT_CHANGE}]}
+    )
+
+    items: list[Change]
+    next: str = Field(
+        description="Pass as `since` for the changes after these; there even when `items` is "
+        "empty, to poll with."
     )
 
 
@@ -97,6 +158,7 @@ class Problem(BaseModel):
     """An RFC 9457 problem document (served as application/problem+json)."""
 
     model_config = ConfigDict(
+        extra="allow",  # RFC 9457 §3.2 extension members: a 410's withdrawn_at, say
         json_schema_extra={
             "examples": [
                 {
@@ -107,7 +169,7 @@ class Problem(BaseModel):
                     "instance": "/v1/press-releases/nope",
                 }
             ]
-        }
+        },
     )
 
     type: str = "about:blank"
@@ -120,13 +182,40 @@ class Problem(BaseModel):
     )
 
 
+class GoneProblem(Problem):
+    """The problem document of a release that is no longer served: withdrawn (it may come back),
+    or purged (for good; nothing of it is said)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "about:blank",
+                    "title": "Gone",
+                    "status": 410,
+                    "detail": "The press release 1 was withdrawn: published in error.",
+                    "instance": "/v1/press-releases/1",
+                    "withdrawn_at": "2026-11-29T10:00:00Z",
+                    "reason": "published in error",
+                }
+            ]
+        }
+    )
+
+    withdrawn_at: datetime | None = Field(default=None, description="When it was withdrawn.")
+    reason: str | None = Field(default=None, description="Why it was withdrawn.")
+    purged_at: datetime | None = Field(
+        default=None, description="When it was purged: its text is erased for good."
+    )
+
+
 class ApiIndex(BaseModel):
     name: str = Field(examples=["Pressroom"])
     version: str = Field(examples=["0.1.0"])
     links: dict[str, str] = Field(
         description="Absolute URLs: the documentation (docs, redoc, openapi), the collections "
-        "(press_releases, search, where `{query}` is the text to search for), the Atom feed "
-        "and the probes.",
+        "(press_releases, search, where `{query}` is the text to search for), the Atom feed, "
+        "the change feed and the probes.",
         examples=[
             {
                 "docs": "http://127.0.0.1:8000/docs",
@@ -135,6 +224,7 @@ class ApiIndex(BaseModel):
                 "press_releases": "http://127.0.0.1:8000/v1/press-releases",
                 "search": "http://127.0.0.1:8000/v1/search?q={query}",
                 "feed": "http://127.0.0.1:8000/v1/feed.atom",
+                "changes": "http://127.0.0.1:8000/v1/changes",
                 "health": "http://127.0.0.1:8000/healthz",
                 "ready": "http://127.0.0.1:8000/readyz",
             }
@@ -148,4 +238,4 @@ class Health(BaseModel):
 
 class Readiness(BaseModel):
     status: str = Field(examples=["ready"])
-    revision: str = Field(description="The database's schema revision.", examples=["0004"])
+    revision: str = Field(description="The database's schema revision.", examples=["0005"])

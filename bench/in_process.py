@@ -2,11 +2,13 @@
 endpoint by endpoint, against another checkout side by side.
 
     python -m bench.in_process --db bench/out/bench-100000.db [--against /path/to/old/checkout]
+        [--against-db old.db]
 
 wrk on these shared 2-core machines moves by 20-30% from run to run (the bare app as much as
 Pressroom), too much to see a change of a few percent; this takes the server out. Each side runs
 in its own process, both at once (one per core, under the same load), ROUNDS rounds each, and the
 best round is kept; `--pairs` repeats that. Details are drawn at random from the whole archive.
+`--against-db` gives the other checkout a database of its own (the same releases at its schema).
 """
 
 import argparse
@@ -29,7 +31,7 @@ ENDPOINTS = {  # name → (path, query string), how many requests a round
 }
 
 
-def _scope(path: str, query: bytes) -> dict[str, Any]:
+def scope(path: str, query: bytes) -> dict[str, Any]:
     return {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -86,7 +88,7 @@ async def _measure(db: str, rounds: int) -> dict[str, float]:
             start = time.perf_counter()
             for _ in range(count):
                 where = path or f"/v1/press-releases/{random.randint(1, top)}"
-                await app(_scope(where, query), receive, send)
+                await app(scope(where, query), receive, send)
             took = (time.perf_counter() - start) / count * 1e6
             best[name] = min(took, best.get(name, took))
     lifespan.cancel()
@@ -108,6 +110,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--pairs", type=int, default=4)
     parser.add_argument("--against", type=Path, help="another checkout, measured side by side")
+    parser.add_argument("--against-db", help="the other checkout's database (default: --db)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     db = str(Path(args.db).resolve())
@@ -115,9 +118,12 @@ def main() -> int:
         print(json.dumps(asyncio.run(_measure(db, args.rounds))))
         return 0
     sides = {"this": Path.cwd()} | ({"against": args.against.resolve()} if args.against else {})
+    dbs = {"this": db, "against": str(Path(args.against_db or db).resolve())}
     best: dict[str, dict[str, float]] = {side: {} for side in sides}
     for _ in range(args.pairs):
-        running = {side: _side(checkout, db, args.rounds) for side, checkout in sides.items()}
+        running = {
+            side: _side(checkout, dbs[side], args.rounds) for side, checkout in sides.items()
+        }
         for side, process in running.items():
             out, _ = process.communicate()
             for name, took in json.loads(out).items():

@@ -83,7 +83,7 @@ def test_a_missing_database_is_a_503_problem_without_sql(tmp_path: Path) -> None
 
 def test_healthz_and_readyz(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
-    assert client.get("/readyz").json() == {"status": "ready", "revision": "0004"}
+    assert client.get("/readyz").json() == {"status": "ready", "revision": "0005"}
 
 
 def test_readyz_is_503_on_an_unmigrated_database(tmp_path: Path) -> None:
@@ -95,7 +95,7 @@ def test_readyz_is_503_on_an_unmigrated_database(tmp_path: Path) -> None:
         response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["detail"] == (
-        "The database is at schema revision none, not 0004: run `pressroom migrate`."
+        "The database is at schema revision none, not 0005: run `pressroom migrate`."
     )
 
 
@@ -163,8 +163,11 @@ def test_every_operation_documents_its_responses_with_examples(client: TestClien
     assert set(operations) == {
         ("/v1/press-releases", "get"),
         ("/v1/press-releases/{key}", "get"),
+        ("/v1/press-releases/{key}/versions", "get"),
+        ("/v1/press-releases/{key}/versions/{number}", "get"),
         ("/v1/search", "get"),
         ("/v1/feed.atom", "get"),
+        ("/v1/changes", "get"),
         ("/healthz", "get"),
         ("/readyz", "get"),
         ("/", "get"),
@@ -184,7 +187,10 @@ def test_every_operation_documents_its_responses_with_examples(client: TestClien
     assert errors == {
         "/v1/press-releases": {"400", "422", "500", "503"},
         "/v1/search": {"400", "422", "500", "503"},
-        "/v1/press-releases/{key}": {"404", "422", "500", "503"},
+        "/v1/press-releases/{key}": {"404", "410", "422", "500", "503"},
+        "/v1/press-releases/{key}/versions": {"400", "404", "410", "422", "500", "503"},
+        "/v1/press-releases/{key}/versions/{number}": {"404", "410", "422", "500", "503"},
+        "/v1/changes": {"400", "422", "500", "503"},
         "/healthz": {"500"},
         "/readyz": {"500", "503"},
         "/": {"500"},
@@ -192,6 +198,8 @@ def test_every_operation_documents_its_responses_with_examples(client: TestClien
     assert set(feed["responses"]) == {"200", "304", "400", "422", "500", "503"}
     problem = operations[("/v1/press-releases/{key}", "get")]["responses"]["404"]["content"]
     assert problem == {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    gone = operations[("/v1/press-releases/{key}", "get")]["responses"]["410"]["content"]
+    assert gone == {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/GoneProblem"}}}
 
 
 def test_cors_allows_any_origin_to_read_by_default(client: TestClient) -> None:
@@ -278,6 +286,7 @@ def test_the_base_url_says_where_to_go(client: TestClient) -> None:
             "press_releases": base + "v1/press-releases",
             "search": base + "v1/search?q={query}",
             "feed": base + "v1/feed.atom",
+            "changes": base + "v1/changes",
             "health": base + "healthz",
             "ready": base + "readyz",
         },

@@ -48,11 +48,14 @@ def test_swagger_ui_renders_every_operation(live_server: str, tmp_path: Path) ->
     for path in (
         "/v1/press-releases",
         "/v1/press-releases/{key}",
+        "/v1/press-releases/{key}/versions",
+        "/v1/press-releases/{key}/versions/{number}",
         "/v1/search",
         "/v1/feed.atom",
+        "/v1/changes",
         "/healthz",
         "/readyz",
         "/",
     ):
         assert f'data-path="{path}"' in dom, path
-    assert dom.count('class="opblock opblock-get') == 7
+    assert dom.count('class="opblock opblock-get') == 10

@@ -196,6 +196,8 @@ def test_the_json_report_lists_every_rejection(
         "added": 1,
         "updated": 0,
         "unchanged": 0,
+        "withdrawn": 0,
+        "left_withdrawn": 0,
         "rejected": 2,
         "written": True,
         "rejections": [
@@ -206,6 +208,7 @@ def test_the_json_report_lists_every_rejection(
                 "reason": "missing fields: title, published_on, body",
             },
         ],
+        "notices": [],
     }
 
 

@@ -57,7 +57,8 @@ def test_a_good_line() -> None:
         ),
         (
             line(colour="red"),
-            "unknown field: colour (allowed: id, title, published_on, body, source, language, url)",
+            "unknown field: colour (allowed: id, title, published_on, body, source, language, url, "
+            "change_note, reason, withdrawn)",
         ),
         (line(title=5), "title must be a string, found int"),
         (line(id="  "), "empty id"),

@@ -8,6 +8,7 @@ from alembic import command
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
+from app.ingest.lifecycle import change_state
 from app.schema_version import alembic_config
 from app.search.passages import LONG_BODY_CHARS, PASSAGE_CHARS, passage_rows, passages
 from tests.fixtures.releases import Ingest, seed_text
@@ -149,8 +150,7 @@ def test_passages_follow_every_change_of_a_release(
 
     load({"long": seed_text("2025-01-01", "A long report", *long_body(20))})
     assert passage_count(engine) == first
-    with engine.begin() as connection:  # a release deleted takes its passages along
-        connection.execute(text("DELETE FROM press_release"))
+    assert change_state(engine, "purge", ["long"]).errors == []  # a purge erases the passages
     assert passage_count(engine) == 0
 
 

@@ -28,6 +28,8 @@ TABLES = {
     "press_release_passage_fts_data",
     "press_release_passage_fts_docsize",
     "press_release_passage_fts_idx",
+    "press_release_version",
+    "press_release_change",
     "search_analyser",
 }
 INDEXES = {
@@ -35,6 +37,9 @@ INDEXES = {
     "ix_press_release_published_on_id_source_language",
     "ix_press_release_source_published_on_id",
     "ix_press_release_passage_release_id",
+    "ix_press_release_withdrawn_at",
+    # behind the primary keys of the version table (two columns) and the change log
+    "sqlite_autoindex_press_release_version_1",
     # SQLite's own indexes behind the primary key of alembic_version and the two UNIQUE constraints
     "sqlite_autoindex_alembic_version_1",
     "sqlite_autoindex_press_release_1",
@@ -79,7 +84,7 @@ def test_upgrade_downgrade_upgrade_on_a_fresh_file(tmp_path: Path) -> None:
     assert schema(path) == expected
     with sqlite3.connect(path) as connection:
         assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [
-            ("0004",)
+            ("0005",)
         ]
         assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
@@ -149,3 +154,38 @@ def test_the_upgrade_analyses_the_stored_releases_and_the_downgrade_restores_the
     assert (match("казахстаном"), match("казахстан")) == ([7], [])
     with sqlite3.connect(path) as db:
         db.execute("INSERT INTO press_release_fts(press_release_fts) VALUES ('integrity-check')")
+
+
+def test_the_lifecycle_upgrade_gives_every_stored_release_a_version_and_a_created_change(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "lifecycle.db"
+    config = alembic_config(f"sqlite:///{path}")
+    command.upgrade(config, "0004")
+    with sqlite3.connect(path) as db:
+        for id_, ingested in ((1, "2025-01-02 00:00:00.000000"), (2, "2025-01-01 00:00:00.000000")):
+            db.execute(
+                "INSERT INTO press_release (id, external_id, slug, title, published_on, body, "
+                "lead, word_count, content_hash, ingested_at, updated_at) VALUES "
+                "(?, ?, ?, 'T', '2025-01-01', 'B', 'B', 1, 'h', ?, ?)",
+                (id_, f"e{id_}", f"s{id_}", ingested, ingested),
+            )
+    command.upgrade(config, "head")
+    with sqlite3.connect(path) as db:
+        assert db.execute(
+            "SELECT id, version, state FROM press_release ORDER BY id"
+        ).fetchall() == [
+            (1, 1, "published"),
+            (2, 1, "published"),
+        ]
+        # first ingested, first in the log
+        assert db.execute(
+            "SELECT seq, release_id, kind, at FROM press_release_change"
+        ).fetchall() == [
+            (1, 2, "created", "2025-01-01 00:00:00.000000"),
+            (2, 1, "created", "2025-01-02 00:00:00.000000"),
+        ]
+        db.execute("UPDATE press_release SET state = 'withdrawn' WHERE id = 2")
+    command.downgrade(config, "0004")  # a withdrawn release is not published again by it
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT id FROM press_release").fetchall() == [(1,)]

@@ -3,6 +3,8 @@ ingestion guarantees on the server. (The API contract tests run on it too: see c
 
 import itertools
 import string
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -14,8 +16,10 @@ from alembic import command
 from sqlalchemy import Engine, text
 
 from app.db import create_db_engine
+from app.ingest.changes import ChangeLog
 from app.ingest.command import ingest
 from app.ingest.store import TOO_MANY_WORDS, upsert_batch
+from app.models import ChangeKind
 from app.queries import get_release
 from app.reads import Snapshot
 from app.schema_version import alembic_config
@@ -79,6 +83,7 @@ def shape(url: str) -> dict[str, object]:
 
 RELEASE_COLUMNS = [
     "body",
+    "change_note",
     "content_hash",
     "external_id",
     "id",
@@ -88,21 +93,43 @@ RELEASE_COLUMNS = [
     "published_on",
     "slug",
     "source",
+    "state",
     "title",
     "updated_at",
+    "version",
+    "withdrawal_reason",
+    "withdrawn_at",
     "word_count",
 ]
+VERSION_COLUMNS = (
+    "body",
+    "change_note",
+    "content_hash",
+    "language",
+    "lead",
+    "published_on",
+    "release_id",
+    "source",
+    "title",
+    "updated_at",
+    "version",
+    "word_count",
+)
 EXPECTED = {
     "tables": [
         "alembic_version",
         "press_release",
+        "press_release_change",
         "press_release_passage",
         "press_release_search",
+        "press_release_version",
         "search_analyser",
         "search_term",
     ],
     "columns": sorted(
         [f"press_release.{name}" for name in RELEASE_COLUMNS]
+        + [f"press_release_version.{name}" for name in VERSION_COLUMNS]
+        + [f"press_release_change.{name}" for name in ("at", "kind", "release_id", "seq")]
         + [
             f"press_release_passage.{name}"
             for name in ("body", "id", "release_id", "search_vector", "start")
@@ -121,6 +148,9 @@ EXPECTED = {
             "ix_press_release_published_on_id_source_language",
             "ix_press_release_source_published_on_id",
             "ix_press_release_language_published_on_id",
+            "ix_press_release_withdrawn_at",
+            "pk_press_release_version",
+            "pk_press_release_change",
             "pk_press_release_passage",
             "ix_press_release_passage_release_id",
             "pk_press_release_search",
@@ -314,3 +344,56 @@ def test_timestamps_read_in_utc_whatever_the_session_zone(
     assert release is not None
     assert release["updated_at"] == datetime(2026, 1, 1, tzinfo=UTC)
     assert release["updated_at"].tzinfo is UTC
+
+
+def test_change_numbers_follow_commit_order_between_two_writers(
+    postgres_url: str, load: Ingest
+) -> None:
+    """Two writers at once: the one that commits first has the lower numbers, and the other
+    cannot commit a higher number while the first is still open (it waits on the log's lock),
+    so a reader of the feed never sees change N+1 before change N."""
+    load({"a": seed_text("2025-01-01", "A", "Alpha."), "b": seed_text("2025-01-02", "B", "Beta.")})
+    engine = create_db_engine(postgres_url)
+    now = datetime.now(UTC)
+    early, late = engine.connect(), engine.connect()
+    try:
+        late_transaction = late.begin()
+        late_log = ChangeLog(late)
+        late_log.note([(2, ChangeKind.UPDATED, now)])  # noted first, committed last
+        early_transaction = early.begin()
+        early_log = ChangeLog(early)
+        early_log.note([(1, ChangeKind.UPDATED, now)])
+        early_log.publish()  # numbered: the log is locked until this transaction ends
+        late_pid = late.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+
+        def publish_late() -> None:
+            late_log.publish()
+            late_transaction.commit()
+
+        writer = threading.Thread(target=publish_late)
+        writer.start()
+        with engine.connect() as watcher:
+            for _ in range(500):  # until the late writer waits on the lock (a few ms)
+                waiting = watcher.execute(
+                    text("SELECT count(*) FROM pg_locks WHERE pid = :pid AND NOT granted"),
+                    {"pid": late_pid},
+                ).scalar()
+                if waiting:
+                    break
+                time.sleep(0.01)
+            assert waiting == 1
+            committed = "SELECT seq, release_id, kind FROM press_release_change ORDER BY seq"
+            assert watcher.execute(text(committed)).all() == [(1, 1, "created"), (2, 2, "created")]
+            early_transaction.commit()
+            writer.join(timeout=30)
+            assert not writer.is_alive()
+            assert watcher.execute(text(committed)).all() == [
+                (1, 1, "created"),
+                (2, 2, "created"),
+                (3, 1, "updated"),
+                (4, 2, "updated"),
+            ]
+    finally:
+        early.close()
+        late.close()
+        engine.dispose()

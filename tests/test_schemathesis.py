@@ -44,9 +44,12 @@ def test_every_documented_operation_is_fuzzed() -> None:
         ("/", "GET"),
         ("/healthz", "GET"),
         ("/readyz", "GET"),
+        ("/v1/changes", "GET"),
         ("/v1/feed.atom", "GET"),
         ("/v1/press-releases", "GET"),
         ("/v1/press-releases/{key}", "GET"),
+        ("/v1/press-releases/{key}/versions", "GET"),
+        ("/v1/press-releases/{key}/versions/{number}", "GET"),
         ("/v1/search", "GET"),
     ]
 

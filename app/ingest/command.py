@@ -35,6 +35,11 @@ STDIN = Path("-")
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 BATCH_SIZE = 2000  # releases per batch: ~4 MB of text held at a time
 
+LEFT_WITHDRAWN = (
+    "release {key!r} is withdrawn or purged: left as it is, its content unchanged "
+    "(`pressroom restore {key}` publishes a withdrawn release again)"
+)
+
 Progress = Callable[[int], object]  # told how many more input bytes have been read
 
 
@@ -63,7 +68,11 @@ class Report:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
+    withdrawn: int = 0
+    left_withdrawn: int = 0
     rejections: list[Rejection] = field(default_factory=list)
+    # the releases the run left withdrawn (or purged), which an operator may mean to restore
+    notices: list[Rejection] = field(default_factory=list)
     written: bool = False
 
     def count(self, outcome: Outcome) -> None:
@@ -74,9 +83,12 @@ class Report:
         return 1 if self.rejections else 0
 
     def summary(self) -> str:
+        taken_back = ""
+        if self.withdrawn or self.left_withdrawn:
+            taken_back = f", withdrawn {self.withdrawn}, left withdrawn {self.left_withdrawn}"
         return (
-            f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
-            f"rejected {len(self.rejections)}"
+            f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}"
+            f"{taken_back}, rejected {len(self.rejections)}"
         )
 
     def as_json(self) -> dict[str, object]:
@@ -84,11 +96,14 @@ class Report:
             "added": self.added,
             "updated": self.updated,
             "unchanged": self.unchanged,
+            "withdrawn": self.withdrawn,
+            "left_withdrawn": self.left_withdrawn,
             "rejected": len(self.rejections),
             "written": self.written,
             "rejections": [
                 {"path": r.path, "line": r.line, "reason": r.reason} for r in self.rejections
             ],
+            "notices": [{"path": r.path, "line": r.line, "notice": r.reason} for r in self.notices],
         }
 
 
@@ -279,6 +294,10 @@ def _store(
     for item, result in zip(batch, results, strict=True):
         if isinstance(result, Outcome):
             report.count(result)
+            if result is Outcome.LEFT_WITHDRAWN:
+                key = item.release.external_id
+                notice = LEFT_WITHDRAWN.format(key=key)
+                report.notices.append(Rejection(item.path, notice, item.line))
         else:
             report.rejections.append(Rejection(item.path, result, item.line))
 

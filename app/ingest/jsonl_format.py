@@ -1,6 +1,7 @@
 """JSON Lines: one object per line with `id`, `title`, `published_on`, `body`
-(paragraphs separated by blank lines), and optional `source`, `language`, `url`. A bad line is
-rejected on its own; the lines around it are kept."""
+(paragraphs separated by blank lines), and optional `source`, `language`, `url`, `change_note`
+(what this version changed), `withdrawn` (true: the release is withdrawn, and `reason` says why).
+A bad line is rejected on its own; the lines around it are kept."""
 
 import json
 import re
@@ -12,7 +13,8 @@ from app.codes import LANGUAGE, LANGUAGE_EXAMPLE
 from app.ingest.normalize import Rejected, Release, clean_line, iso_date
 
 REQUIRED = ("id", "title", "published_on", "body")
-OPTIONAL = ("source", "language", "url")
+OPTIONAL = ("source", "language", "url", "change_note", "reason")
+FLAGS = ("withdrawn",)  # the optional fields that are booleans
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
 
 
@@ -42,10 +44,10 @@ def parse_line(raw: bytes) -> Release:
         raise Rejected(f"expected a JSON object, found {type(item).__name__}")
     if missing := [name for name in REQUIRED if name not in item]:
         raise Rejected(f"missing field{'s' if len(missing) > 1 else ''}: {', '.join(missing)}")
-    if unknown := sorted(set(item) - set(REQUIRED) - set(OPTIONAL)):
+    if unknown := sorted(set(item) - set(REQUIRED) - set(OPTIONAL) - set(FLAGS)):
         raise Rejected(
             f"unknown field{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)} "
-            f"(allowed: {', '.join(REQUIRED + OPTIONAL)})"
+            f"(allowed: {', '.join(REQUIRED + OPTIONAL + FLAGS)})"
         )
     for name in (*REQUIRED, *OPTIONAL):
         value = item.get(name)
@@ -70,6 +72,7 @@ def parse_line(raw: bytes) -> Release:
     if language is not None and not LANGUAGE.fullmatch(language):
         raise Rejected(f"language {language!r} is not {LANGUAGE_EXAMPLE}")
     source = clean_line(item["source"]) if item.get("source") else None
+    note = clean_line(item["change_note"]) if item.get("change_note") else None
     return Release(
         external_id=external_id,
         title=title,
@@ -77,7 +80,29 @@ def parse_line(raw: bytes) -> Release:
         paragraphs=paragraphs,
         source=source or None,
         language=language,
+        change_note=note or None,
+        withdrawal=_withdrawal(item),
     )
+
+
+def _withdrawal(item: dict[str, Any]) -> str | None:
+    """The reason the line withdraws its release; None when it does not."""
+    withdrawn, reason = item.get("withdrawn"), item.get("reason")
+    reason = clean_line(reason) if reason is not None else None
+    if withdrawn is None:
+        if reason is not None:
+            raise Rejected(
+                'reason is given without "withdrawn": true (it says why a release is withdrawn)'
+            )
+        return None
+    if withdrawn is not True:
+        raise Rejected(
+            f"withdrawn must be true when given, found {json.dumps(withdrawn)}: leave it out to "
+            "publish the release (`pressroom restore` publishes a withdrawn one again)"
+        )
+    if not reason:
+        raise Rejected('"withdrawn": true needs a reason: say why the release is withdrawn')
+    return reason
 
 
 def _paragraphs(body: str) -> list[str]:

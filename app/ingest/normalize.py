@@ -49,6 +49,10 @@ class Release:
     paragraphs: tuple[str, ...]
     source: str | None = None
     language: str | None = None
+    # What the input says about this version (not part of its content: a note alone changes
+    # nothing), and, when the input withdraws the release, why.
+    change_note: str | None = None
+    withdrawal: str | None = None
 
     # Derived values are computed once per release (a run reads each several times).
     @cached_property

@@ -22,9 +22,22 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError
 
+from app.ingest import lifecycle
+from app.ingest.changes import ChangeLog
 from app.ingest.normalize import Release
-from app.models import PressRelease, press_release, press_release_passage
+from app.models import (
+    KEYS,
+    LIFECYCLE,
+    ChangeKind,
+    PressRelease,
+    PressReleaseVersion,
+    State,
+    press_release,
+    press_release_passage,
+    press_release_version,
+)
 from app.search import index
+from app.search.index import StaleIndex
 from app.search.passages import passage_rows
 
 table = press_release
@@ -47,7 +60,7 @@ OPTIMIZE_AFTER = 1000
 _SEEN_BEFORE = select(seen.c.external_id, seen.c.location).where(
     seen.c.external_id.in_(bindparam("ids", expanding=True))
 )
-_EXISTING = select(c.external_id, c.id, c.content_hash).where(
+_EXISTING = select(c.external_id, c.id, c.content_hash, c.state).where(
     c.external_id.in_(bindparam("ids", expanding=True))
 )
 _TAKEN_SLUGS = select(c.slug).where(c.slug.in_(bindparam("slugs", expanding=True)))
@@ -61,13 +74,21 @@ _LEARN_TERMS = text(
     "FROM press_release_search AS s JOIN press_release AS r ON r.id = s.id "
     "WHERE r.external_id IN :ids ON CONFLICT DO NOTHING"
 ).bindparams(bindparam("ids", expanding=True))
-# What a new version of a release changes: every stored field but its keys and its first ingest.
-KEYS = {"id", "external_id", "slug", "ingested_at"}
-CONTENT = tuple(name for name in PressRelease.model_fields if name not in KEYS)
+# What a new version of a release changes: every stored field but its keys, its first ingest
+# and its life cycle; the version number goes up by one.
+CONTENT = tuple(name for name in PressRelease.model_fields if name not in KEYS + LIFECYCLE)
 _UPDATE = (
     update(table)
     .where(c.id == bindparam("_id"))
-    .values({name: bindparam(name) for name in CONTENT})
+    .values({name: bindparam(name) for name in CONTENT} | {"version": c.version + 1})
+)
+# Before a release changes, its current version joins its earlier ones.
+_VERSION_FIELDS = [name for name in PressReleaseVersion.model_fields if name != "release_id"]
+_KEEP_VERSIONS = insert(press_release_version).from_select(
+    ["release_id", *_VERSION_FIELDS],
+    select(c.id, *(c[name] for name in _VERSION_FIELDS)).where(
+        c.id.in_(bindparam("ids", expanding=True))
+    ),
 )
 
 
@@ -75,10 +96,11 @@ class Outcome(enum.StrEnum):
     ADDED = "added"
     UPDATED = "updated"
     UNCHANGED = "unchanged"
-
-
-class StaleIndex(Exception):
-    """The search index was built by another version of the text analyser."""
+    WITHDRAWN = "withdrawn"  # the line withdrew its release (new, changed or not)
+    # The release is withdrawn or purged: ingestion leaves it as it is (its content too), so that a
+    # release taken down never comes back by a later run of the same input. `pressroom restore`
+    # publishes a withdrawn one again.
+    LEFT_WITHDRAWN = "left_withdrawn"
 
 
 @dataclass(slots=True)
@@ -86,17 +108,20 @@ class Run:
     """What a run holds between its batches."""
 
     postgres: bool
+    changes: ChangeLog
 
 
 def begin_run(connection: Connection) -> Run:
     if (why := index.stale(connection)) is not None:
         raise StaleIndex(why)
     seen.create(connection)
-    return Run(postgres=connection.dialect.name == "postgresql")
+    return Run(postgres=connection.dialect.name == "postgresql", changes=ChangeLog(connection))
 
 
 def end_run(connection: Connection, run: Run) -> None:
+    """The run's changes join the change log, numbered: the caller commits next."""
     seen.drop(connection)
+    run.changes.publish()
 
 
 def _content(release: Release, now: datetime) -> dict[str, Any]:
@@ -189,57 +214,120 @@ def _first_occurrences(
     return reasons, accepted
 
 
+@dataclass(slots=True)
+class _Plan:
+    """What one batch is to write: each release's outcome, and the rows to change."""
+
+    outcomes: dict[str, Outcome]
+    inserts: list[Release]
+    updates: list[tuple[int, Release]]
+    withdrawals: list[tuple[int, str]]  # published releases their line withdraws as they are
+
+
+def _plan(connection: Connection, releases: list[Release]) -> _Plan:
+    ids = [release.external_id for release in releases]
+    existing = {row.external_id: row for row in connection.execute(_EXISTING, {"ids": ids})}
+    plan = _Plan({}, [], [], [])
+    for release in releases:
+        row = existing.get(release.external_id)
+        withdraws = release.withdrawal is not None
+        outcome = Outcome.WITHDRAWN if withdraws else Outcome.UPDATED
+        if row is None:
+            plan.inserts.append(release)
+            outcome = Outcome.WITHDRAWN if withdraws else Outcome.ADDED
+        elif row.state != State.PUBLISHED:
+            again = withdraws and row.state == State.WITHDRAWN
+            outcome = Outcome.UNCHANGED if again else Outcome.LEFT_WITHDRAWN
+        elif row.content_hash != release.content_hash:
+            # The slug is kept: links to a release must survive an edit of its title.
+            plan.updates.append((row.id, release))
+        elif withdraws:
+            plan.withdrawals.append((row.id, release.withdrawal or ""))
+        else:
+            outcome = Outcome.UNCHANGED
+        plan.outcomes[release.external_id] = outcome
+    return plan
+
+
 def _write(
     connection: Connection,
     run: Run,
     releases: list[Release],
     analysed: Mapping[str, index.Analysed],
 ) -> dict[str, Outcome]:
-    """Insert the new releases, update the changed ones, leave the rest alone."""
-    ids = [release.external_id for release in releases]
-    existing = {row.external_id: row for row in connection.execute(_EXISTING, {"ids": ids})}
+    """Insert the new releases, update the changed ones (their current version kept), withdraw
+    the ones their line withdraws, leave the rest alone; note every change."""
+    plan = _plan(connection, releases)
     now = datetime.now(UTC)
-    outcomes: dict[str, Outcome] = {}
-    inserts: list[Release] = []
-    updates: list[tuple[int, Release]] = []
-    for release in releases:
-        row = existing.get(release.external_id)
-        if row is None:
-            inserts.append(release)
-            outcomes[release.external_id] = Outcome.ADDED
-        elif row.content_hash == release.content_hash:
-            outcomes[release.external_id] = Outcome.UNCHANGED
-        else:
-            # The slug is kept: links to a release must survive an edit of its title.
-            updates.append((row.id, release))
-            outcomes[release.external_id] = Outcome.UPDATED
-    if inserts:
-        connection.execute(
-            insert(table),
-            [
-                _content(release, now)
-                | {"external_id": release.external_id, "slug": slug, "ingested_at": now}
-                for release, slug in zip(inserts, _free_slugs(connection, inserts), strict=True)
-            ],
-        )
-        by_id = {release.external_id: release for release in inserts}
-        stored = connection.execute(_IDS, {"ids": list(by_id)}).all()
-        added = [_indexed(row.id, by_id[row.external_id], analysed) for row in stored]
-        _store_passages(connection, added)
-        index.add(connection, added)
-    if updates:
-        changed = [release_id for release_id, _ in updates]
-        index.forget(connection, index.stored(connection, changed))
-        rows = [_content(release, now) | {"_id": release_id} for release_id, release in updates]
-        connection.execute(_UPDATE, rows)
-        connection.execute(_FORGET_PASSAGES, {"ids": changed})
-        renewed = [_indexed(release_id, release, analysed) for release_id, release in updates]
-        _store_passages(connection, renewed)
-        index.add(connection, renewed)
-    written = [e for e, outcome in outcomes.items() if outcome is not Outcome.UNCHANGED]
+    written = _insert(connection, plan.inserts, analysed, now) if plan.inserts else []
+    if plan.updates:
+        written += _update(connection, plan.updates, analysed, now)
+    run.changes.note(
+        (release_id, ChangeKind.UPDATED if updated else ChangeKind.CREATED, now)
+        for release_id, _, updated in written
+    )
+    # the new and changed releases withdrawn by their line: never indexed in this version
+    withdrawn = [(i, release.withdrawal) for i, release, _ in written if release.withdrawal]
+    lifecycle.withdraw(connection, run.changes, withdrawn, now, indexed=False)
+    lifecycle.withdraw(connection, run.changes, plan.withdrawals, now)
     if written and run.postgres:
-        connection.execute(_LEARN_TERMS, {"ids": written})
-    return outcomes
+        learnt = [release.external_id for _, release, _ in written]
+        connection.execute(_LEARN_TERMS, {"ids": learnt})
+    return plan.outcomes
+
+
+Written = list[tuple[int, Release, bool]]  # (id, release, whether it was an update)
+
+
+def _insert(
+    connection: Connection,
+    inserts: list[Release],
+    analysed: Mapping[str, index.Analysed],
+    now: datetime,
+) -> Written:
+    connection.execute(
+        insert(table),
+        [
+            _content(release, now)
+            | {"external_id": release.external_id, "slug": slug, "ingested_at": now}
+            for release, slug in zip(inserts, _free_slugs(connection, inserts), strict=True)
+        ],
+    )
+    by_id = {release.external_id: release for release in inserts}
+    new = [
+        (row.id, by_id[row.external_id]) for row in connection.execute(_IDS, {"ids": list(by_id)})
+    ]
+    _renew_index(connection, new, analysed)
+    return [(release_id, release, False) for release_id, release in new]
+
+
+def _update(
+    connection: Connection,
+    updates: list[tuple[int, Release]],
+    analysed: Mapping[str, index.Analysed],
+    now: datetime,
+) -> Written:
+    changed = [release_id for release_id, _ in updates]
+    index.forget(connection, index.stored(connection, changed))
+    connection.execute(_KEEP_VERSIONS, {"ids": changed})
+    rows = [_content(release, now) | {"_id": release_id} for release_id, release in updates]
+    connection.execute(_UPDATE, rows)
+    connection.execute(_FORGET_PASSAGES, {"ids": changed})
+    _renew_index(connection, updates, analysed)
+    return [(release_id, release, True) for release_id, release in updates]
+
+
+def _renew_index(
+    connection: Connection,
+    releases: list[tuple[int, Release]],
+    analysed: Mapping[str, index.Analysed],
+) -> None:
+    """Store the passages of these releases just written, and index the ones that stay published."""
+    rows = [_indexed(release_id, release, analysed) for release_id, release in releases]
+    _store_passages(connection, rows)
+    index.add(
+        connection, [row for row, (_, r) in zip(rows, releases, strict=True) if not r.withdrawal]
+    )
 
 
 def _indexed(

@@ -3,7 +3,7 @@
 from datetime import date
 from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import Depends, Path, Query
 from pydantic import BeforeValidator, StringConstraints
 
 from app.codes import ISO_DATE, LANGUAGE_PATTERN
@@ -12,6 +12,10 @@ from app.queries import Filters
 
 LimitParam = Annotated[
     int, Query(ge=1, le=100, description="How many releases a page holds (1 to 100).")
+]
+KeyParam = Annotated[
+    str,
+    Path(max_length=200, description="The release's numeric `id` or its `slug`.", examples=["1"]),
 ]
 CursorParam = Annotated[
     str | None,

@@ -1,15 +1,14 @@
 """`/v1/press-releases`: the list and one release."""
 
-from typing import Annotated
-
-from fastapi import Path, Request, Response
+from fastapi import Request, Response
 
 from app import queries
-from app.errors import NotFound, problem_responses
+from app.errors import problem_responses
 from app.queries import DateSort
 from app.reader import read
+from app.routes.gone import served
 from app.routes.links import RELEASES_PATH, detail_url_prefix, next_link
-from app.routes.params import CursorParam, FiltersDep, LimitParam
+from app.routes.params import CursorParam, FiltersDep, KeyParam, LimitParam
 from app.routes.responses import json_response
 from app.routes.router import api_router
 from app.schemas import PressReleaseDetail, PressReleasePage
@@ -46,22 +45,14 @@ async def list_press_releases(
     return json_response(body, headers=next_link(request, page.next_cursor))
 
 
-@router.get("/{key}", response_model=PressReleaseDetail, responses=problem_responses(404, 422))
-async def get_press_release(
-    *,
-    request: Request,
-    key: Annotated[
-        str,
-        Path(
-            max_length=200,
-            description="The release's numeric `id` or its `slug`.",
-            examples=["1"],
-        ),
-    ],
-) -> Response:
-    """One release, whole: its body, its paragraphs and its timestamps."""
-    release = await read(request, lambda snapshot: queries.get_release(snapshot, key=key))
-    if release is None:
-        raise NotFound(f"No press release has the id or slug {key!r}.")
+@router.get("/{key}", response_model=PressReleaseDetail, responses=problem_responses(404, 410, 422))
+async def get_press_release(*, request: Request, key: KeyParam) -> Response:
+    """One release, whole: its body, its paragraphs, its version and its timestamps.
+
+    A withdrawn release answers 410 Gone with when and why (it may be restored); a purged one
+    answers 410 without content, for good.
+    """
+    found = await read(request, lambda snapshot: queries.get_release(snapshot, key=key))
+    release = served(found, key)
     release["url"] = f"{detail_url_prefix(request)}{release['id']}"
     return json_response(PressReleaseDetail.model_validate(release))

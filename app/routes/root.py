@@ -15,6 +15,7 @@ _LINKS = {
     "press_releases": "v1/press-releases",
     "search": "v1/search?q={query}",
     "feed": "v1/feed.atom",
+    "changes": "v1/changes",
     "health": "healthz",
     "ready": "readyz",
 }

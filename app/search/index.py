@@ -28,6 +28,11 @@ from app.reads import Snapshot, Statement
 from app.search.passages import SPAN
 from app.text.analyser import indexed_text, terms, version_label
 
+
+class StaleIndex(Exception):
+    """The search index was built by another version of the text analyser."""
+
+
 MAX_POSITION = 16383
 REINDEX_BATCH = 500
 
@@ -107,6 +112,9 @@ _SEARCH_ADD = text(
     "source = excluded.source, language = excluded.language, "
     "search_vector = excluded.search_vector"
 )
+_SEARCH_REMOVE = text("DELETE FROM press_release_search WHERE id IN :ids").bindparams(
+    bindparam("ids", expanding=True)
+)
 _PASSAGE_VECTOR = text(
     "UPDATE press_release_passage SET search_vector = CAST(:vector AS tsvector) WHERE id = :id"
 )
@@ -150,6 +158,16 @@ def add(connection: Connection, releases: Iterable[Indexed]) -> None:
     _write_passages(connection, releases, _PASSAGE_VECTOR, "vector", passage_tsvector)
 
 
+def remove(connection: Connection, ids: Sequence[int]) -> None:
+    """Take these stored releases out of the index (a withdrawal: their rows stay as they are)."""
+    if not ids:
+        return
+    if connection.dialect.name == "sqlite":
+        forget(connection, stored(connection, ids))
+    else:
+        connection.execute(_SEARCH_REMOVE, {"ids": list(ids)})
+
+
 def forget(connection: Connection, releases: Iterable[Indexed]) -> None:
     """Take these releases (as stored: call it before their row or passages change) and their
     passages out of the index. PostgreSQL's rows are replaced by `add`, or go with the release."""
@@ -189,7 +207,12 @@ def _write_passages(
 _RECORDED = text("SELECT version FROM search_analyser").columns(version=String)
 _FORGET_VERSION = text("DELETE FROM search_analyser")
 _RECORD = text("INSERT INTO search_analyser (version) VALUES (:version)")
-_NEXT_IDS = text("SELECT id FROM press_release WHERE id > :after ORDER BY id LIMIT :n")
+# The releases the index holds: the published ones (0004's upgrade, before releases had a state,
+# indexes every release: ALL_IDS).
+NEXT_PUBLISHED_IDS = text(
+    "SELECT id FROM press_release WHERE id > :after AND state = 'published' ORDER BY id LIMIT :n"
+)
+ALL_IDS = text("SELECT id FROM press_release WHERE id > :after ORDER BY id LIMIT :n")
 _SQLITE_EMPTY = [
     "INSERT INTO press_release_fts (press_release_fts) VALUES ('delete-all')",
     "INSERT INTO press_release_passage_fts (press_release_passage_fts) VALUES ('delete-all')",
@@ -222,16 +245,16 @@ def stale(connection: Connection | Snapshot) -> str | None:
     )
 
 
-def reindex(connection: Connection, progress: Any = None) -> int:
-    """Analyse every release and passage again and rebuild the index from it, in the caller's
-    transaction; record this analyser's version. The number of releases indexed."""
+def reindex(
+    connection: Connection, progress: Any = None, releases: Any = NEXT_PUBLISHED_IDS
+) -> int:
+    """Analyse every published release and its passages again and rebuild the index from it, in
+    the caller's transaction; record this analyser's version. The number of releases indexed."""
     if connection.dialect.name == "sqlite":
         for statement in _SQLITE_EMPTY:
             connection.exec_driver_sql(statement)
     after, count = 0, 0
-    while (
-        ids := connection.execute(_NEXT_IDS, {"after": after, "n": REINDEX_BATCH}).scalars().all()
-    ):
+    while ids := connection.execute(releases, {"after": after, "n": REINDEX_BATCH}).scalars().all():
         add(connection, stored(connection, ids))
         after, count = ids[-1], count + len(ids)
         if progress is not None:

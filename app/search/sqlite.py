@@ -22,7 +22,7 @@ from sqlalchemy import (
     tuple_,
 )
 
-from app.queries import NO_FILTERS, FilterShape, after, c, filter_clauses, table
+from app.queries import NO_FILTERS, PUBLISHED, FilterShape, after, c, filter_clauses, table
 from app.reads import Snapshot, Statement
 from app.search import budget
 from app.search.backend import Params, Rows, Shares, Total, facet_cube
@@ -179,8 +179,10 @@ def _date_page(shape: FilterShape, sort: SearchSort, with_cursor: bool, walk: bo
     descending = sort is SearchSort.NEWEST
     key = (c.published_on, c.id)
     member = (c.id + 0) if walk else c.id
+    # PUBLISHED adds nothing to the match set (the index holds published releases only): it lets
+    # the planner walk the date index, which holds only them (app/models.py).
     page = select(c.id, c.published_on.label("k0"), c.id.label("k1")).where(
-        member.in_(select(fts.c.rowid).where(_MATCH)), *filter_clauses(shape)
+        member.in_(select(fts.c.rowid).where(_MATCH)), PUBLISHED, *filter_clauses(shape)
     )
     if with_cursor:
         page = page.where(after(key, descending))

@@ -14,7 +14,7 @@ from types import ModuleType
 from alembic import context, op
 from alembic.script import ScriptDirectory
 
-from app.search.index import reindex
+from app.search.index import ALL_IDS, reindex
 
 revision: str = "0004"
 down_revision: str | None = "0003"
@@ -72,7 +72,7 @@ def _execute(statements: Sequence[str]) -> None:
 def upgrade() -> None:
     sqlite = op.get_bind().dialect.name == "sqlite"
     _execute((SQLITE_UP if sqlite else POSTGRES_UP) + VERSION_UP)
-    reindex(op.get_bind())
+    reindex(op.get_bind(), releases=ALL_IDS)  # before 0005, every release is published
 
 
 def downgrade() -> None:

@@ -1,0 +1,210 @@
+"""A release's life after ingestion: withdrawn (out of the list, search and feeds, answered 410,
+its keys kept), restored, purged (its text and every version erased; a tombstone remains). The
+`pressroom withdraw|restore|purge` commands, and ingestion for a JSON Lines line that withdraws its
+release, change states through here, in the writer's transaction, each change noted in the change
+log (app/ingest/changes.py)."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, Engine, bindparam, delete, or_, select, update
+
+from app.ingest.changes import ChangeLog
+from app.models import (
+    ChangeKind,
+    State,
+    press_release,
+    press_release_passage,
+    press_release_version,
+)
+from app.search import index
+
+c = press_release.c
+
+_WITHDRAW = (
+    update(press_release)
+    .where(c.id == bindparam("_id"))
+    .values(
+        state=State.WITHDRAWN.value,
+        withdrawn_at=bindparam("at"),
+        withdrawal_reason=bindparam("reason"),
+    )
+)
+_RESTORE = (
+    update(press_release)
+    .where(c.id.in_(bindparam("ids", expanding=True)))
+    .values(state=State.PUBLISHED.value, withdrawn_at=None, withdrawal_reason=None)
+)
+# A tombstone keeps the keys (never given to another release), the date, source and language (for
+# the Atom feed's tombstones and its filters) and when it was purged; nothing of the text.
+_PURGE = (
+    update(press_release)
+    .where(c.id.in_(bindparam("ids", expanding=True)))
+    .values(
+        title="",
+        body="",
+        lead="",
+        word_count=0,
+        content_hash="",
+        change_note=None,
+        state=State.PURGED.value,
+        withdrawn_at=bindparam("at"),
+        withdrawal_reason=None,
+    )
+)
+_ERASE_VERSIONS = delete(press_release_version).where(
+    press_release_version.c.release_id.in_(bindparam("ids", expanding=True))
+)
+_ERASE_PASSAGES = delete(press_release_passage).where(
+    press_release_passage.c.release_id.in_(bindparam("ids", expanding=True))
+)
+_SQLITE_MERGE = "INSERT INTO press_release_fts(press_release_fts) VALUES ('optimize')"
+
+
+def withdraw(
+    connection: Connection,
+    log: ChangeLog,
+    releases: Sequence[tuple[int, str]],
+    at: datetime,
+    *,
+    indexed: bool = True,
+) -> None:
+    """Withdraw these (id, reason) releases: out of the index (unless they are not in it:
+    `indexed`), their rows kept as they are."""
+    if not releases:
+        return
+    ids = [id_ for id_, _ in releases]
+    if indexed:
+        index.remove(connection, ids)
+    rows = [{"_id": id_, "reason": reason, "at": at} for id_, reason in releases]
+    connection.execute(_WITHDRAW, rows)
+    log.note((id_, ChangeKind.WITHDRAWN, at) for id_ in ids)
+
+
+def restore(connection: Connection, log: ChangeLog, ids: Sequence[int], at: datetime) -> None:
+    """Publish these withdrawn releases again, as they were: back in the index."""
+    if not ids:
+        return
+    connection.execute(_RESTORE, {"ids": list(ids)})
+    index.add(connection, index.stored(connection, ids))
+    log.note((id_, ChangeKind.RESTORED, at) for id_ in ids)
+
+
+def purge(
+    connection: Connection, log: ChangeLog, releases: Sequence[tuple[int, State]], at: datetime
+) -> None:
+    """Erase these (id, state) releases' text, versions and passages: a tombstone remains."""
+    if not releases:
+        return
+    ids = [id_ for id_, _ in releases]
+    index.remove(connection, [id_ for id_, state in releases if state is State.PUBLISHED])
+    connection.execute(_ERASE_VERSIONS, {"ids": ids})
+    connection.execute(_ERASE_PASSAGES, {"ids": ids})
+    connection.execute(_PURGE, {"ids": ids, "at": at})
+    if connection.dialect.name == "sqlite":
+        # FTS5 forgets a row by a delete marker until its segments merge: merged now, the index
+        # holds no word of the purged text (PostgreSQL's dead row goes at the next VACUUM).
+        connection.exec_driver_sql(_SQLITE_MERGE)
+    log.note((id_, ChangeKind.PURGED, at) for id_ in ids)
+
+
+# The commands: resolve each key, change what is to change, say what was done.
+
+MAX_ID = 10**18  # past SQLite's 64-bit integers: no such id
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    id: int
+    external_id: str
+    slug: str
+    state: State
+
+    def __str__(self) -> str:
+        return f"{self.id} ({self.external_id})"
+
+
+_BY_KEY = select(c.id, c.external_id, c.slug, c.state).where(
+    or_(c.id == bindparam("id"), c.slug == bindparam("key"), c.external_id == bindparam("key"))
+)
+
+
+def find(connection: Connection, key: str) -> Found | str:
+    """The release whose id, slug or external id is `key`; or why there is none to act on."""
+    number = int(key) if key.isascii() and key.isdigit() and len(key) < 19 else -1
+    rows = connection.execute(_BY_KEY, {"id": number, "key": key}).all()
+    found = [Found(row.id, row.external_id, row.slug, State(row.state)) for row in rows]
+    if not found:
+        return f"no release has the id, slug or external id {key!r}"
+    if len(found) > 1:
+        names = " and ".join(str(f) for f in found)
+        return f"{key!r} names more than one release ({names}): give its slug instead"
+    return found[0]
+
+
+Action = str  # "withdraw", "restore" or "purge"
+_DONE = {"withdraw": "withdrawn", "restore": "restored", "purge": "purged"}
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What a command did: a line per release acted on or left alone, and the keys it refused."""
+
+    done: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def exit_status(self) -> int:
+        return 1 if self.errors else 0
+
+
+def _plan(action: Action, release: Found) -> str | None:
+    """Why `action` leaves this release alone (None: it acts), or raises the reason it cannot."""
+    if release.state is State.PURGED:
+        if action == "restore":
+            raise ValueError(f"{release} was purged: its text is gone and cannot be restored")
+        return f"{release} is purged already"
+    if action == "withdraw" and release.state is State.WITHDRAWN:
+        return f"{release} is withdrawn already (restore it to publish it again)"
+    if action == "restore" and release.state is State.PUBLISHED:
+        return f"{release} is published already"
+    return None
+
+
+def change_state(
+    engine: Engine, action: Action, keys: Sequence[str], reason: str | None = None
+) -> Outcome:
+    """`action` on the releases named by `keys`, in one transaction that keeps every change it
+    can make: an unknown key is reported and the others are still acted on."""
+    outcome = Outcome()
+    now = datetime.now(UTC)
+    with engine.connect() as connection, connection.begin():
+        if (why := index.stale(connection)) is not None:
+            raise index.StaleIndex(why)
+        log = ChangeLog(connection)
+        chosen: dict[int, Found] = {}
+        for key in keys:
+            found = find(connection, key)
+            if isinstance(found, str):
+                outcome.errors.append(found)
+                continue
+            try:
+                leave = _plan(action, found)
+            except ValueError as error:
+                outcome.errors.append(str(error))
+                continue
+            if leave is not None:
+                outcome.done.append(leave)
+            elif found.id not in chosen:
+                chosen[found.id] = found
+                outcome.done.append(f"{_DONE[action]} {found}")
+        targets = list(chosen.values())
+        if action == "withdraw":
+            withdraw(connection, log, [(r.id, reason or "") for r in targets], now)
+        elif action == "restore":
+            restore(connection, log, [r.id for r in targets], now)
+        else:
+            purge(connection, log, [(r.id, r.state) for r in targets], now)
+        log.publish()
+    return outcome

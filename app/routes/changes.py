@@ -1,0 +1,67 @@
+"""`/v1/changes`: every change of the archive in commit order, for clients that keep a copy."""
+
+from typing import Annotated
+
+from fastapi import Query, Request, Response
+
+from app import change_queries
+from app.errors import problem_responses
+from app.models import State
+from app.reader import read
+from app.routes.links import detail_url_prefix
+from app.routes.responses import json_response
+from app.routes.router import api_router
+from app.schemas import ChangePage, PressReleaseSummary
+
+router = api_router(tags=["changes"])
+
+SUMMARY_FIELDS = tuple(PressReleaseSummary.model_fields)
+
+
+@router.get("/v1/changes", response_model=ChangePage, responses=problem_responses(400, 422))
+async def list_changes(
+    *,
+    request: Request,
+    since: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="The `next` of the previous answer, unchanged; leave out (or empty) to "
+            "start from the first change.",
+        ),
+    ] = None,
+    limit: Annotated[
+        int, Query(ge=1, le=1000, description="How many changes an answer holds (1 to 1000).")
+    ] = 100,
+) -> Response:
+    """Every change after `since`, in the order the changes were committed: a release created,
+    updated (a new version), withdrawn, restored or purged.
+
+    Poll with `next`, which is there even when nothing is new: a client never misses a change and
+    never sees one twice, and a change numbered N is never seen before every change below N has
+    committed. Replaying the feed from the start — storing `press_release` when it is there,
+    dropping the release when it is null — builds exactly the releases the list holds.
+    Answers carry `Cache-Control: no-cache`: a cache revalidates (a 304 when nothing changed).
+    """
+    after = change_queries.since(since)
+    rows = await read(request, lambda snapshot: change_queries.changes(snapshot, after, limit))
+    prefix = detail_url_prefix(request)
+    items = []
+    for row in rows:
+        summary = None
+        if row["state"] == State.PUBLISHED:
+            summary = {name: row[name] for name in SUMMARY_FIELDS if name != "url"}
+            summary["url"] = f"{prefix}{row['id']}"
+        items.append(
+            {
+                "seq": row["seq"],
+                "kind": row["kind"],
+                "id": row["id"],
+                "external_id": row["external_id"],
+                "at": row["at"],
+                "press_release": summary,
+            }
+        )
+    last = rows[-1]["seq"] if rows else after
+    page = ChangePage.model_validate({"items": items, "next": change_queries.token(last)})
+    return json_response(page, headers={"Cache-Control": "no-cache"})
