@@ -16,6 +16,7 @@ from app.db import create_db_engine
 from app.ingest.command import UsageError, find_inputs, ingest, input_bytes
 from app.ingest.language import LanguageDetector
 from app.ingest.lifecycle import change_state
+from app.ingest.normalize import clean_line
 from app.logs import logging_config
 from app.schema_version import current_revision, head_revision, upgrade
 from app.search.index import StaleIndex, reindex, stale
@@ -28,6 +29,13 @@ def _language(value: str) -> str:
     if not LANGUAGE.fullmatch(value):
         raise argparse.ArgumentTypeError(f"{value!r} is not {LANGUAGE_EXAMPLE}")
     return value
+
+
+def _reason(value: str) -> str:
+    reason = clean_line(value)
+    if not reason:
+        raise argparse.ArgumentTypeError("a reason says why: it cannot be empty")
+    return reason
 
 
 def _megabytes(value: str) -> float:
@@ -100,7 +108,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     withdraw.add_argument("keys", **keys)  # type: ignore[arg-type]
     withdraw.add_argument(
-        "--reason", required=True, help="why, as the 410 answer and the feed tell clients"
+        "--reason",
+        required=True,
+        type=_reason,
+        help="why, as the 410 answer and the feed tell clients",
     )
     restore = commands.add_parser(
         "restore",

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, text, update
 from app.db import sqlite_path
 from app.ingest.command import ingest
 from app.models import press_release
+from app.text.analyser import version_label
 from tests.fixtures.lifecycle import Write, jsonl_writer, line, pressroom
 
 A1 = line("a1", "Almaty centre opens", "The UN centre in Almaty opens.\n\nIt hosts 18 agencies.")
@@ -238,7 +239,21 @@ class TestWithdrawal:
         with pytest.raises(SystemExit) as exit_:
             pressroom(capsys, "withdraw", "a1")
         assert exit_.value.code == 2
-        assert "--reason" in capsys.readouterr().err
+        assert "the following arguments are required: --reason" in capsys.readouterr().err
+        with pytest.raises(SystemExit) as exit_:
+            pressroom(capsys, "withdraw", "a1", "--reason", " \t")
+        assert exit_.value.code == 2
+        assert "a reason says why: it cannot be empty" in capsys.readouterr().err
+
+    def test_a_reindex_leaves_it_out_of_the_index(
+        self, archive: None, client: TestClient, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        assert pressroom(capsys, "withdraw", "a2", "--reason", "x")[0] == 0
+        status, out, _ = pressroom(capsys, "reindex")
+        assert (status, out) == (0, f"reindexed 2 releases with text analyser {version_label()}\n")
+        assert client.get("/v1/search", params={"q": "astana OR water"}).json()["total"] == 1
+        assert pressroom(capsys, "restore", "a2")[0] == 0
+        assert _ids(client, "/v1/search", q="astana") == [2]
 
     def test_a_restore_brings_it_back_as_it_was(
         self, archive: None, client: TestClient, capsys: pytest.CaptureFixture[str]

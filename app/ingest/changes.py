@@ -1,16 +1,19 @@
 """Writing the change log (table press_release_change), which the change feed serves.
 
-A writer notes its changes as it makes them, in a temporary table of the transaction, and numbers
-them only as it is about to commit (`publish`). The numbers must follow commit order: a client of
-the feed that has read up to change N must never see a change below N commit later. On SQLite one
-writer holds the database at a time, so any numbering in the transaction does. On PostgreSQL two
-ingests run at once: a number drawn from a sequence as each change is written would let the later
-ingest commit a higher number first. So `publish` locks the log against other writers (readers are
-not blocked), takes the next numbers after the highest committed one, and the lock is held until
-the transaction commits: the next writer's numbers come after, and only once this one is visible.
-The wait is one statement and a commit long, never a whole ingest, since the lock is taken last.
-In READ COMMITTED (PostgreSQL's default, which the writers keep) the statement that reads the
-highest number runs after the lock is granted, so it sees what the writer before committed.
+The numbers (`seq`) must follow commit order: a client of the feed that has read up to change N
+must never see a change below N commit later.
+
+- SQLite has one writer at a time, holding the database from its first statement to its commit
+  (app/db.py begins every writer IMMEDIATE): a writer numbers its changes as it makes them, after
+  the highest number in the log when it began.
+- PostgreSQL runs two ingests at once, so a number drawn as each change is written would let the
+  later ingest commit a higher number first. A writer notes its changes in a temporary table and
+  numbers them only as it is about to commit (`publish`): it locks the log against other writers
+  (readers are not blocked), takes the numbers after the highest committed one, and holds the lock
+  until it commits. The next writer's numbers come after, and only once this one is visible. The
+  wait is one statement and a commit long, never a whole ingest, since the lock is taken last. In
+  READ COMMITTED (PostgreSQL's default, which the writers keep) the statement that reads the
+  highest number runs after the lock is granted, so it sees what the writer before committed.
 """
 
 from collections.abc import Iterable
@@ -25,16 +28,18 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    func,
     insert,
+    select,
     text,
 )
 
-from app.models import ChangeKind
+from app.models import ChangeKind, press_release_change
 
 pending = Table(
     "pending_change",
     MetaData(),
-    Column("ordinal", BigInteger, primary_key=True, autoincrement=False),
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),  # 1, 2, … in this run
     Column("release_id", Integer, nullable=False),
     Column("kind", String(9), nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
@@ -43,38 +48,47 @@ pending = Table(
 
 Change = tuple[int, ChangeKind, datetime]  # release id, what happened, when
 
+_HIGHEST = select(func.coalesce(func.max(press_release_change.c.seq), 0))
 _LOCK = text("LOCK TABLE press_release_change IN EXCLUSIVE MODE")
 _PUBLISH = text(
     "INSERT INTO press_release_change (seq, release_id, kind, at) "
-    "SELECT (SELECT coalesce(max(seq), 0) FROM press_release_change) + ordinal, "
-    "release_id, kind, at FROM pending_change ORDER BY ordinal"
+    "SELECT (SELECT coalesce(max(seq), 0) FROM press_release_change) + seq, "
+    "release_id, kind, at FROM pending_change ORDER BY seq"
 )
 
 
 class ChangeLog:
-    """The changes of one writer's transaction, from `open` to `publish`."""
+    """The changes of one writer's transaction, from its making to `publish`."""
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
         self.count = 0
-        pending.create(connection)
+        self.deferred = connection.dialect.name == "postgresql"
+        self.table: Table = press_release_change
+        self.base = 0
+        if self.deferred:
+            pending.create(connection)
+            self.table = pending
+        else:
+            self.base = connection.execute(_HIGHEST).scalar_one()
 
     def note(self, changes: Iterable[Change]) -> None:
+        first = self.base + self.count + 1
         rows = [
-            {"ordinal": self.count + n, "release_id": id_, "kind": kind.value, "at": at}
-            for n, (id_, kind, at) in enumerate(changes, start=1)
+            {"seq": seq, "release_id": id_, "kind": kind.value, "at": at}
+            for seq, (id_, kind, at) in enumerate(changes, start=first)
         ]
         if rows:
-            self.connection.execute(insert(pending), rows)
+            self.connection.execute(insert(self.table), rows)
             self.count += len(rows)
 
     def publish(self) -> int:
-        """Append the noted changes to the log, numbered after every committed one; the caller
-        commits next (on PostgreSQL the log stays locked to other writers until it does). How
-        many changes were published."""
-        if self.count:
-            if self.connection.dialect.name == "postgresql":
+        """The noted changes in the log, numbered after every committed one; the caller commits
+        next (on PostgreSQL the log stays locked to other writers until it does). How many
+        changes were published."""
+        if self.deferred:
+            if self.count:
                 self.connection.execute(_LOCK)
-            self.connection.execute(_PUBLISH)
-        pending.drop(self.connection)
+                self.connection.execute(_PUBLISH)
+            pending.drop(self.connection)
         return self.count
