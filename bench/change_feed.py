@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from bench.in_process import scope
+from bench.results import Report
 
 
 async def _measure(db: str, rounds: int, count: int) -> dict[str, float]:
@@ -98,13 +99,15 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=2000)
     args = parser.parse_args()
     best = asyncio.run(_measure(str(Path(args.db).resolve()), args.rounds, args.count))
-    print("| request | µs a request |")
-    print("|---|---|")
-    for name, took in best.items():
-        print(f"| {name} | {took:,.1f} |")
+    out = Report("change-feed")
+    out(f"best of {args.rounds} rounds of {args.count} requests, every one at another place")
+    out()
+    out("| page | list µs | change feed µs | change feed / list |")
+    out("|---|---|---|---|")
     for size in (20, 100):
-        ratio = best[f"change-feed page of {size}"] / best[f"list page of {size}"]
-        print(f"\nchange feed / list, {size} a page: {ratio:.2f}")
+        listed, changes = best[f"list page of {size}"], best[f"change-feed page of {size}"]
+        out(f"| {size} a page | {listed:,.1f} | {changes:,.1f} | {changes / listed:.2f} |")
+    out.write()
     return 0
 
 

@@ -359,10 +359,10 @@ def test_change_numbers_follow_commit_order_between_two_writers(
     try:
         late_transaction = late.begin()
         late_log = ChangeLog(late)
-        late_log.note([(2, ChangeKind.UPDATED, now)])  # noted first, committed last
+        late_log.note(ChangeKind.UPDATED, [2], now)  # noted first, committed last
         early_transaction = early.begin()
         early_log = ChangeLog(early)
-        early_log.note([(1, ChangeKind.UPDATED, now)])
+        early_log.note(ChangeKind.UPDATED, [1], now)
         early_log.publish()  # numbered: the log is locked until this transaction ends
         late_pid = late.exec_driver_sql("SELECT pg_backend_pid()").scalar()
 

@@ -16,25 +16,31 @@ must never see a change below N commit later.
   highest number runs after the lock is granted, so it sees what the writer before committed.
 """
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 
 from sqlalchemy import (
     BigInteger,
     Column,
     Connection,
     DateTime,
+    Insert,
     Integer,
     MetaData,
     String,
     Table,
+    bindparam,
     func,
     insert,
     select,
     text,
 )
 
-from app.models import ChangeKind, press_release_change
+from app.models import ChangeKind, press_release, press_release_change
+from app.reads import member_of
+
+c = press_release.c
 
 pending = Table(
     "pending_change",
@@ -46,8 +52,6 @@ pending = Table(
     prefixes=["TEMPORARY"],
 )
 
-Change = tuple[int, ChangeKind, datetime]  # release id, what happened, when
-
 _HIGHEST = select(func.coalesce(func.max(press_release_change.c.seq), 0))
 _LOCK = text("LOCK TABLE press_release_change IN EXCLUSIVE MODE")
 _PUBLISH = text(
@@ -57,6 +61,21 @@ _PUBLISH = text(
 )
 
 
+@cache
+def _noting(table: Table) -> Insert:
+    """Into `table`, a change of each release of the list `ids`, numbered from `first`."""
+    number = bindparam("first", type_=BigInteger) + func.row_number().over(order_by=c.id) - 1
+    return insert(table).from_select(
+        ["seq", "release_id", "kind", "at"],
+        select(
+            number,
+            c.id,
+            bindparam("kind", type_=String),
+            bindparam("at", type_=DateTime(timezone=True)),
+        ).where(member_of(c.id, "ids")),
+    )
+
+
 class ChangeLog:
     """The changes of one writer's transaction, from its making to `publish`."""
 
@@ -64,23 +83,23 @@ class ChangeLog:
         self.connection = connection
         self.count = 0
         self.deferred = connection.dialect.name == "postgresql"
-        self.table: Table = press_release_change
         self.base = 0
         if self.deferred:
             pending.create(connection)
-            self.table = pending
+            self.statement = _noting(pending)
         else:
             self.base = connection.execute(_HIGHEST).scalar_one()
+            self.statement = _noting(press_release_change)
 
-    def note(self, changes: Iterable[Change]) -> None:
-        first = self.base + self.count + 1
-        rows = [
-            {"seq": seq, "release_id": id_, "kind": kind.value, "at": at}
-            for seq, (id_, kind, at) in enumerate(changes, start=first)
-        ]
-        if rows:
-            self.connection.execute(insert(self.table), rows)
-            self.count += len(rows)
+    def note(self, kind: ChangeKind, ids: Sequence[int], at: datetime) -> None:
+        """The same change of these releases (all stored), at `at`: numbered in id order. One
+        statement, whatever their number (a row each through Core's executemany cost an
+        ingest 2%)."""
+        if ids:
+            first = self.base + self.count + 1
+            params = {"first": first, "kind": kind.value, "at": at, "ids": list(ids)}
+            self.connection.execute(self.statement, params)
+            self.count += len(ids)
 
     def publish(self) -> int:
         """The noted changes in the log, numbered after every committed one; the caller commits

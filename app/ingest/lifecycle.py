@@ -79,7 +79,7 @@ def withdraw(
         index.remove(connection, ids)
     rows = [{"_id": id_, "reason": reason, "at": at} for id_, reason in releases]
     connection.execute(_WITHDRAW, rows)
-    log.note((id_, ChangeKind.WITHDRAWN, at) for id_ in ids)
+    log.note(ChangeKind.WITHDRAWN, ids, at)
 
 
 def restore(connection: Connection, log: ChangeLog, ids: Sequence[int], at: datetime) -> None:
@@ -88,7 +88,7 @@ def restore(connection: Connection, log: ChangeLog, ids: Sequence[int], at: date
         return
     connection.execute(_RESTORE, {"ids": list(ids)})
     index.add(connection, index.stored(connection, ids))
-    log.note((id_, ChangeKind.RESTORED, at) for id_ in ids)
+    log.note(ChangeKind.RESTORED, ids, at)
 
 
 def purge(
@@ -106,7 +106,7 @@ def purge(
         # FTS5 forgets a row by a delete marker until its segments merge: merged now, the index
         # holds no word of the purged text (PostgreSQL's dead row goes at the next VACUUM).
         connection.exec_driver_sql(_SQLITE_MERGE)
-    log.note((id_, ChangeKind.PURGED, at) for id_ in ids)
+    log.note(ChangeKind.PURGED, ids, at)
 
 
 # The commands: resolve each key, change what is to change, say what was done.

@@ -262,10 +262,8 @@ def _write(
     written = _insert(connection, plan.inserts, analysed, now) if plan.inserts else []
     if plan.updates:
         written += _update(connection, plan.updates, analysed, now)
-    run.changes.note(
-        (release_id, ChangeKind.UPDATED if updated else ChangeKind.CREATED, now)
-        for release_id, _, updated in written
-    )
+    run.changes.note(ChangeKind.CREATED, [i for i, _, updated in written if not updated], now)
+    run.changes.note(ChangeKind.UPDATED, [i for i, _, updated in written if updated], now)
     # the new and changed releases withdrawn by their line: never indexed in this version
     withdrawn = [(i, release.withdrawal) for i, release, _ in written if release.withdrawal]
     lifecycle.withdraw(connection, run.changes, withdrawn, now, indexed=False)
