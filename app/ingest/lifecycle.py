@@ -18,6 +18,7 @@ from app.models import (
     press_release_passage,
     press_release_version,
 )
+from app.reads import member_of
 from app.search import index
 
 c = press_release.c
@@ -33,14 +34,14 @@ _WITHDRAW = (
 )
 _RESTORE = (
     update(press_release)
-    .where(c.id.in_(bindparam("ids", expanding=True)))
+    .where(member_of(c.id, "ids"))
     .values(state=State.PUBLISHED.value, withdrawn_at=None, withdrawal_reason=None)
 )
 # A tombstone keeps the keys (never given to another release), the date, source and language (for
 # the Atom feed's tombstones and its filters) and when it was purged; nothing of the text.
 _PURGE = (
     update(press_release)
-    .where(c.id.in_(bindparam("ids", expanding=True)))
+    .where(member_of(c.id, "ids"))
     .values(
         title="",
         body="",
@@ -54,10 +55,10 @@ _PURGE = (
     )
 )
 _ERASE_VERSIONS = delete(press_release_version).where(
-    press_release_version.c.release_id.in_(bindparam("ids", expanding=True))
+    member_of(press_release_version.c.release_id, "ids")
 )
 _ERASE_PASSAGES = delete(press_release_passage).where(
-    press_release_passage.c.release_id.in_(bindparam("ids", expanding=True))
+    member_of(press_release_passage.c.release_id, "ids")
 )
 _SQLITE_MERGE = "INSERT INTO press_release_fts(press_release_fts) VALUES ('optimize')"
 

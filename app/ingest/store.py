@@ -36,6 +36,7 @@ from app.models import (
     press_release_passage,
     press_release_version,
 )
+from app.reads import member_of
 from app.search import index
 from app.search.index import StaleIndex
 from app.search.passages import passage_rows
@@ -58,22 +59,22 @@ seen = Table(
 OPTIMIZE_AFTER = 1000
 
 _SEEN_BEFORE = select(seen.c.external_id, seen.c.location).where(
-    seen.c.external_id.in_(bindparam("ids", expanding=True))
+    member_of(seen.c.external_id, "ids")
 )
 _EXISTING = select(c.external_id, c.id, c.content_hash, c.state).where(
-    c.external_id.in_(bindparam("ids", expanding=True))
+    member_of(c.external_id, "ids")
 )
-_TAKEN_SLUGS = select(c.slug).where(c.slug.in_(bindparam("slugs", expanding=True)))
-_IDS = select(c.external_id, c.id).where(c.external_id.in_(bindparam("ids", expanding=True)))
-_FORGET_PASSAGES = delete(passage).where(passage.c.release_id.in_(bindparam("ids", expanding=True)))
+_TAKEN_SLUGS = select(c.slug).where(member_of(c.slug, "slugs"))
+_IDS = select(c.external_id, c.id).where(member_of(c.external_id, "ids"))
+_FORGET_PASSAGES = delete(passage).where(member_of(passage.c.release_id, "ids"))
 # PostgreSQL: the lexemes of the releases just written join the vocabulary that bounds prefix
 # terms (app/search/expansions.py; SQLite reads its FTS index's own). It only grows: a word no
 # release holds any more still counts, which errs on the side of refusing a prefix.
 _LEARN_TERMS = text(
     "INSERT INTO search_term (term) SELECT DISTINCT unnest(tsvector_to_array(s.search_vector)) "
     "FROM press_release_search AS s JOIN press_release AS r ON r.id = s.id "
-    "WHERE r.external_id IN :ids ON CONFLICT DO NOTHING"
-).bindparams(bindparam("ids", expanding=True))
+    "WHERE r.external_id = ANY(:ids) ON CONFLICT DO NOTHING"
+)
 # What a new version of a release changes: every stored field but its keys, its first ingest
 # and its life cycle; the version number goes up by one.
 CONTENT = tuple(name for name in PressRelease.model_fields if name not in KEYS + LIFECYCLE)
@@ -86,9 +87,7 @@ _UPDATE = (
 _VERSION_FIELDS = [name for name in PressReleaseVersion.model_fields if name != "release_id"]
 _KEEP_VERSIONS = insert(press_release_version).from_select(
     ["release_id", *_VERSION_FIELDS],
-    select(c.id, *(c[name] for name in _VERSION_FIELDS)).where(
-        c.id.in_(bindparam("ids", expanding=True))
-    ),
+    select(c.id, *(c[name] for name in _VERSION_FIELDS)).where(member_of(c.id, "ids")),
 )
 
 
