@@ -308,7 +308,8 @@ class TestWithdrawal:
         status, out, err = pressroom(capsys, "withdraw", "1", "--reason", "x")
         assert (status, out) == (1, "")
         assert err == (
-            "pressroom: '1' names more than one release (1 (a1) and 2 (1)): give its slug instead\n"
+            "pressroom: '1' names more than one release (1 (a1) and 2 (1)): "
+            "name it by another of its keys\n"
         )
 
 

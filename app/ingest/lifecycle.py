@@ -112,8 +112,6 @@ def purge(
 
 # The commands: resolve each key, change what is to change, say what was done.
 
-MAX_ID = 10**18  # past SQLite's 64-bit integers: no such id
-
 
 @dataclass(frozen=True, slots=True)
 class Found:
@@ -140,7 +138,7 @@ def find(connection: Connection, key: str) -> Found | str:
         return f"no release has the id, slug or external id {key!r}"
     if len(found) > 1:
         names = " and ".join(str(f) for f in found)
-        return f"{key!r} names more than one release ({names}): give its slug instead"
+        return f"{key!r} names more than one release ({names}): name it by another of its keys"
     return found[0]
 
 
@@ -149,7 +147,7 @@ _DONE = {"withdraw": "withdrawn", "restore": "restored", "purge": "purged"}
 
 
 @dataclass(slots=True)
-class Outcome:
+class CommandReport:
     """What a command did: a line per release acted on or left alone, and the keys it refused."""
 
     done: list[str] = field(default_factory=list)
@@ -175,10 +173,10 @@ def _plan(action: Action, release: Found) -> str | None:
 
 def change_state(
     engine: Engine, action: Action, keys: Sequence[str], reason: str | None = None
-) -> Outcome:
+) -> CommandReport:
     """`action` on the releases named by `keys`, in one transaction that keeps every change it
     can make: an unknown key is reported and the others are still acted on."""
-    outcome = Outcome()
+    outcome = CommandReport()
     now = datetime.now(UTC)
     with engine.connect() as connection, connection.begin():
         if (why := index.stale(connection)) is not None:
