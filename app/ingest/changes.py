@@ -11,7 +11,8 @@ must never see a change below N commit later.
   numbers them only as it is about to commit (`publish`): it locks the log against other writers
   (readers are not blocked), takes the numbers after the highest committed one, and holds the lock
   until it commits. The next writer's numbers come after, and only once this one is visible. The
-  wait is one statement and a commit long, never a whole ingest, since the lock is taken last. In
+  wait is one statement and a commit long, never a whole ingest, since the lock is taken last
+  (and, taken after every row a writer changes, it closes no cycle with the rows' locks). In
   READ COMMITTED (PostgreSQL's default, which the writers keep) the statement that reads the
   highest number runs after the lock is granted, so it sees what the writer before committed.
 """
