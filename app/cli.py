@@ -3,7 +3,7 @@
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -155,55 +155,14 @@ def _not_migrated(engine: Engine, settings: Settings) -> bool:
     return revision != expected
 
 
-def _change_state(settings: Settings, args: argparse.Namespace) -> int:
-    """`pressroom withdraw|restore|purge KEY...`"""
+def _writing(settings: Settings, work: Callable[[Engine], int]) -> int:
+    """`work`'s exit status, on an engine of the migrated database; a usage error (exit 2) when
+    the database is not migrated, its index is stale, an input cannot be read, or it fails."""
     engine = create_db_engine(settings.database_url)
     try:
         if _not_migrated(engine, settings):
             return EXIT_USAGE
-        outcome = change_state(engine, args.command, args.keys, getattr(args, "reason", None))
-    except StaleIndex as error:
-        print(f"pressroom: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except DBAPIError as error:
-        print(f"pressroom: the database failed: {error.orig}", file=sys.stderr)
-        return EXIT_USAGE
-    finally:
-        engine.dispose()
-    for refused in outcome.errors:
-        print(f"pressroom: {refused}", file=sys.stderr)
-    for line in outcome.done:
-        print(line)
-    return outcome.exit_status
-
-
-def _run_ingest(settings: Settings, args: argparse.Namespace) -> int:
-    """`pressroom ingest`, its options as parsed."""
-    engine = create_db_engine(settings.database_url)
-    try:
-        if _not_migrated(engine, settings):
-            return EXIT_USAGE
-        files = find_inputs(args.paths)
-        detector = LanguageDetector(settings.detect_language_list)
-        # A progress bar only for a person watching: never in logs, pipes or CI.
-        with tqdm(
-            total=input_bytes(files),
-            unit="B",
-            unit_scale=True,
-            desc="ingest",
-            disable=not sys.stderr.isatty(),
-        ) as bar:
-            report = ingest(
-                engine,
-                files,
-                source=args.source,
-                language=args.language,
-                strict=args.strict,
-                dry_run=args.dry_run,
-                max_bytes=int((args.max_size or settings.max_release_mb) * 1024 * 1024),
-                detect=detector.candidates,
-                progress=bar.update,
-            )
+        return work(engine)
     except (UsageError, StaleIndex, ValueError) as error:
         print(f"pressroom: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -212,6 +171,49 @@ def _run_ingest(settings: Settings, args: argparse.Namespace) -> int:
         return EXIT_USAGE
     finally:
         engine.dispose()
+
+
+def _change_state(settings: Settings, args: argparse.Namespace) -> int:
+    """`pressroom withdraw|restore|purge KEY...`"""
+
+    def run(engine: Engine) -> int:
+        outcome = change_state(engine, args.command, args.keys, getattr(args, "reason", None))
+        for refused in outcome.errors:
+            print(f"pressroom: {refused}", file=sys.stderr)
+        for line in outcome.done:
+            print(line)
+        return outcome.exit_status
+
+    return _writing(settings, run)
+
+
+def _run_ingest(settings: Settings, args: argparse.Namespace) -> int:
+    """`pressroom ingest`, its options as parsed."""
+    return _writing(settings, lambda engine: _ingest(settings, args, engine))
+
+
+def _ingest(settings: Settings, args: argparse.Namespace, engine: Engine) -> int:
+    files = find_inputs(args.paths)
+    detector = LanguageDetector(settings.detect_language_list)
+    # A progress bar only for a person watching: never in logs, pipes or CI.
+    with tqdm(
+        total=input_bytes(files),
+        unit="B",
+        unit_scale=True,
+        desc="ingest",
+        disable=not sys.stderr.isatty(),
+    ) as bar:
+        report = ingest(
+            engine,
+            files,
+            source=args.source,
+            language=args.language,
+            strict=args.strict,
+            dry_run=args.dry_run,
+            max_bytes=int((args.max_size or settings.max_release_mb) * 1024 * 1024),
+            detect=detector.candidates,
+            progress=bar.update,
+        )
     if args.format == "json":
         print(json.dumps(report.as_json(), ensure_ascii=False))
     else:

@@ -19,38 +19,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from bench.in_process import scope
+from bench.in_process import receive, scope, started_app
 from bench.results import Report
 
 
 async def _measure(db: str, rounds: int, count: int) -> dict[str, float]:
     from app import cursors  # noqa: PLC0415  (imported here as in_process does)
-    from app.config import Settings  # noqa: PLC0415
-    from app.main import create_app  # noqa: PLC0415
     from app.queries import DateSort, Filters  # noqa: PLC0415
 
-    app = create_app(Settings(database_url=f"sqlite:///{db}", log_level="warning"))
-    started = asyncio.Event()
-
-    async def lifespan_receive() -> dict[str, Any]:
-        return {"type": "lifespan.startup"}
-
-    async def lifespan_send(message: MutableMapping[str, Any]) -> None:
-        if message["type"] == "lifespan.startup.complete":
-            started.set()
-
-    lifespan = asyncio.create_task(
-        app(
-            {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}},
-            lifespan_receive,
-            lifespan_send,
-        )
-    )
-    await started.wait()
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
+    app, lifespan = await started_app(db)
     statuses: list[int] = []
 
     async def send(message: MutableMapping[str, Any]) -> None:

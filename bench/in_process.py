@@ -49,7 +49,14 @@ def scope(path: str, query: bytes) -> dict[str, Any]:
     }
 
 
-async def _measure(db: str, rounds: int) -> dict[str, float]:
+async def receive() -> dict[str, Any]:
+    """An ASGI request without a body."""
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+async def started_app(db: str) -> tuple[Any, asyncio.Task[None]]:
+    """The app on the SQLite database `db`, its lifespan started; and the lifespan's task, to
+    cancel when done."""
     from app.config import Settings  # noqa: PLC0415  (the checkout's own, from sys.path)
     from app.main import create_app  # noqa: PLC0415
 
@@ -71,9 +78,11 @@ async def _measure(db: str, rounds: int) -> dict[str, float]:
         )
     )
     await started.wait()
+    return app, lifespan
 
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
+
+async def _measure(db: str, rounds: int) -> dict[str, float]:
+    app, lifespan = await started_app(db)
 
     async def send(_message: MutableMapping[str, Any]) -> None:
         pass

@@ -158,11 +158,16 @@ class CommandReport:
         return 1 if self.errors else 0
 
 
-def _plan(action: Action, release: Found) -> str | None:
-    """Why `action` leaves this release alone (None: it acts), or raises the reason it cannot."""
+def _refusal(action: Action, release: Found) -> str | None:
+    """Why `action` cannot be done to this release (None: it can)."""
+    if action == "restore" and release.state is State.PURGED:
+        return f"{release} was purged: its text is gone and cannot be restored"
+    return None
+
+
+def _left_alone(action: Action, release: Found) -> str | None:
+    """Why `action` leaves this release as it is (None: it acts): it is there already."""
     if release.state is State.PURGED:
-        if action == "restore":
-            raise ValueError(f"{release} was purged: its text is gone and cannot be restored")
         return f"{release} is purged already"
     if action == "withdraw" and release.state is State.WITHDRAWN:
         return f"{release} is withdrawn already (restore it to publish it again)"
@@ -179,8 +184,7 @@ def change_state(
     outcome = CommandReport()
     now = datetime.now(UTC)
     with engine.connect() as connection, connection.begin():
-        if (why := index.stale(connection)) is not None:
-            raise index.StaleIndex(why)
+        index.require_fresh(connection)
         log = ChangeLog(connection)
         chosen: dict[int, Found] = {}
         for key in keys:
@@ -188,12 +192,10 @@ def change_state(
             if isinstance(found, str):
                 outcome.errors.append(found)
                 continue
-            try:
-                leave = _plan(action, found)
-            except ValueError as error:
-                outcome.errors.append(str(error))
+            if (refused := _refusal(action, found)) is not None:
+                outcome.errors.append(refused)
                 continue
-            if leave is not None:
+            if (leave := _left_alone(action, found)) is not None:
                 outcome.done.append(leave)
             elif found.id not in chosen:
                 chosen[found.id] = found

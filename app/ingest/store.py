@@ -38,7 +38,6 @@ from app.models import (
 )
 from app.reads import member_of
 from app.search import index
-from app.search.index import StaleIndex
 from app.search.passages import passage_rows
 
 table = press_release
@@ -111,8 +110,7 @@ class Run:
 
 
 def begin_run(connection: Connection) -> Run:
-    if (why := index.stale(connection)) is not None:
-        raise StaleIndex(why)
+    index.require_fresh(connection)
     seen.create(connection)
     return Run(postgres=connection.dialect.name == "postgresql", changes=ChangeLog(connection))
 

@@ -247,6 +247,12 @@ def stale(connection: Connection | Snapshot) -> str | None:
     )
 
 
+def require_fresh(connection: Connection) -> None:
+    """StaleIndex, saying why, when the index must be rebuilt before it is written to."""
+    if (why := stale(connection)) is not None:
+        raise StaleIndex(why)
+
+
 def reindex(
     connection: Connection, progress: Any = None, releases: Any = NEXT_PUBLISHED_IDS
 ) -> int:
