@@ -40,7 +40,34 @@ DETAIL: dict[str, Any] = SUMMARY | {
     "change_note": None,
     "ingested_at": "2026-11-28T09:00:00Z",
     "updated_at": "2026-11-28T09:00:00Z",
+    "translations": [],
+    "duplicates": [],
 }
+# The seed's Russian version (its first paragraph), as a translation found at ingest lists it.
+_russian = replace(
+    _release,
+    external_id=f"{EXTERNAL_ID}-ru",
+    title="Инициатива Президента Казахстана о создании Центра ООН в Алматы единогласно "
+    "поддержана государствами-членами ООН",
+    paragraphs=(
+        "Генеральная Ассамблея ООН единогласно приняла резолюцию о создании Регионального "
+        "центра ООН по целям устойчивого развития (ЦУР) для Центральной Азии и Афганистана.",
+    ),
+)
+TRANSLATION: dict[str, Any] = SUMMARY | {
+    "id": 2,
+    "external_id": _russian.external_id,
+    "slug": _russian.slug(),
+    "title": _russian.title,
+    "language": "ru",
+    "lead": _russian.lead,
+    "word_count": _russian.word_count,
+    "url": f"{BASE_URL}/v1/press-releases/2",
+}
+LINKED_DETAIL: dict[str, Any] = DETAIL | {"translations": [TRANSLATION]}
+# the releases closest to the Russian version, its translation left out
+RELATED: dict[str, Any] = {"items": [SUMMARY]}
+SUGGESTION = "almaty"  # what `q=Almatty` suggests
 VERSION: dict[str, Any] = {
     "version": 1,
     "content_hash": DETAIL["content_hash"],

@@ -16,7 +16,7 @@ from app.middleware import stack
 from app.openapi import finish_document
 from app.reader import Reader
 from app.reads import milliseconds
-from app.routes import changes, feeds, health, press_releases, root, search, versions
+from app.routes import changes, feeds, health, press_releases, related, root, search, versions
 from app.schema_version import head_revision
 
 DESCRIPTION = """
@@ -70,7 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     finish_document(app)
     documentation = list(app.router.routes)  # FastAPIOffline's: /openapi.json, /docs, /redoc…
-    for module in (press_releases, versions, search, feeds, changes):
+    for module in (press_releases, versions, related, search, feeds, changes):
         app.include_router(module.router, responses=problem_responses(500, 503))
     app.include_router(health.router, responses=problem_responses(500))
     app.include_router(root.router, responses=problem_responses(500))

@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    MetaData,
     PrimaryKeyConstraint,
     String,
     Table,
@@ -223,9 +224,82 @@ class PressReleasePassage(SQLModel, table=True):
     body: str = Field(sa_column=Column(Text, nullable=False))
 
 
+class LinkKind(enum.StrEnum):
+    TRANSLATION = "translation"
+    DUPLICATE = "duplicate"
+
+
+class PressReleaseLink(SQLModel, table=True):
+    """A link between two releases, made at ingest (app/ingest/links.py): one row each way, so a
+    release's links are one range of the primary key. `stated` when the input said so (JSON
+    Lines `translation_of`), not when it was found."""
+
+    __tablename__ = "press_release_link"
+    __table_args__ = (
+        PrimaryKeyConstraint("release_id", "kind", "other_id"),
+        {"sqlite_with_rowid": False},
+    )
+
+    release_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("press_release.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    kind: LinkKind = Field(sa_type=String(11))
+    other_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("press_release.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    stated: bool = Field(default=False)
+
+
+class PressReleaseTranslationOf(SQLModel, table=True):
+    """What the input said a release translates (JSON Lines `translation_of`: an external id),
+    kept until the release it names arrives, in this run or a later one: then it is a link."""
+
+    __tablename__ = "press_release_translation_of"
+
+    release_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("press_release.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    external_id: str = Field(sa_type=String(200), index=True)
+
+
+class PressReleaseBand(SQLModel, table=True):
+    """One band of a release's MinHash signature over its body's word shingles
+    (app/text/shingles.py): releases that share a band are the candidates for near-duplicates."""
+
+    __tablename__ = "press_release_band"
+    __table_args__ = (
+        PrimaryKeyConstraint("band", "release_id"),
+        Index("ix_press_release_band_release_id", "release_id"),
+        {"sqlite_with_rowid": False},
+    )
+
+    band: int = Field(sa_column=Column(BigInteger, nullable=False))
+    release_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("press_release.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+
+
+# The words the full-text index holds or has held, on both engines (PostgreSQL since migration
+# 0003, SQLite since 0006): ingestion adds each batch's words; `pressroom reindex` rebuilds it. It
+# only grows between rebuilds: a word no release holds any more stays. Prefixes on PostgreSQL are
+# bounded by it (app/search/expansions.py), and "did you mean" looks its words up in it.
+# (Kept out of the metadata, like the FTS5 tables: the migrations write it per engine.)
+search_term = Table("search_term", MetaData(), Column("term", Text, primary_key=True))
+
 # The tables as SQLAlchemy Core sees them, for the statements written over their columns
 # (SQLModel sets `__table__` on a table class without declaring its type).
 press_release: Table = PressRelease.__table__  # type: ignore[attr-defined]
 press_release_passage: Table = PressReleasePassage.__table__  # type: ignore[attr-defined]
 press_release_version: Table = PressReleaseVersion.__table__  # type: ignore[attr-defined]
 press_release_change: Table = PressReleaseChange.__table__  # type: ignore[attr-defined]
+press_release_link: Table = PressReleaseLink.__table__  # type: ignore[attr-defined]
+press_release_band: Table = PressReleaseBand.__table__  # type: ignore[attr-defined]
+press_release_translation_of: Table = PressReleaseTranslationOf.__table__  # type: ignore[attr-defined]

@@ -3,16 +3,25 @@
 which cost it most of its time; the response model validates once."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, bindparam, func, literal_column, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    bindparam,
+    exists,
+    func,
+    literal_column,
+    select,
+    tuple_,
+)
 
 from app import cursors
-from app.models import State, columns, press_release
+from app.models import LinkKind, State, columns, press_release, press_release_link
 from app.reads import Snapshot, Statement, member_of
 from app.schemas import PressReleaseDetail, PressReleaseSummary
 
@@ -43,6 +52,10 @@ class Filters:
     to_date: date | None = None
     sources: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
+    # search's `collapse=duplicates`: a release with an earlier published duplicate is left out.
+    # (Out of the repr, which cursor owners are made from: the search's owner names it itself,
+    # and the cursors of every other request stay what they were.)
+    collapse: bool = field(default=False, repr=False)
 
     @property
     def shape(self) -> "FilterShape":
@@ -51,6 +64,7 @@ class Filters:
             self.to_date is not None,
             bool(self.sources),
             bool(self.languages),
+            self.collapse,
         )
 
     def params(self) -> dict[str, Any]:
@@ -62,14 +76,14 @@ class Filters:
         }
 
 
-FilterShape = tuple[bool, bool, bool, bool]
+FilterShape = tuple[bool, bool, bool, bool, bool]
 NO_FILTERS = Filters()
 
 
 def filter_clauses(shape: FilterShape, columns: Any = c) -> list[ColumnElement[bool]]:
     """The conditions of the filters that are set, on `columns` (press_release's by default; a
     table with the same filter columns may stand in for it)."""
-    has_from, has_to, has_sources, has_languages = shape
+    has_from, has_to, has_sources, has_languages, collapse = shape
     where: list[ColumnElement[bool]] = []
     if has_from:
         where.append(columns.published_on >= bindparam("from_date", type_=Date))
@@ -79,7 +93,24 @@ def filter_clauses(shape: FilterShape, columns: Any = c) -> list[ColumnElement[b
         where.append(member_of(columns.source, "sources"))
     if has_languages:
         where.append(member_of(columns.language, "languages"))
+    if collapse:
+        where.append(~_has_earlier_duplicate(columns))
     return where
+
+
+_earlier = press_release.alias("earlier")
+_duplicate = press_release_link.alias("duplicate")
+
+
+def _has_earlier_duplicate(columns: Any) -> ColumnElement[bool]:
+    """The release has a published duplicate published before it (ties: a lower id)."""
+    return exists().where(
+        _duplicate.c.release_id == columns.id,
+        _duplicate.c.kind == literal_column(f"'{LinkKind.DUPLICATE.value}'"),
+        _earlier.c.id == _duplicate.c.other_id,
+        _earlier.c.state == literal_column(f"'{State.PUBLISHED.value}'"),
+        tuple_(_earlier.c.published_on, _earlier.c.id) < tuple_(columns.published_on, columns.id),
+    )
 
 
 def after(key: Sequence[Any], descending: bool) -> ColumnElement[bool]:
@@ -191,6 +222,17 @@ def updated_at(snapshot: Snapshot, ids: Sequence[int]) -> dict[int, Any]:
     if not ids:
         return {}
     return {row["id"]: row["updated_at"] for row in snapshot.rows(_UPDATED_AT, {"ids": list(ids)})}
+
+
+_SUMMARIES = Statement(select(*SUMMARY_COLUMNS).where(member_of(c.id, "ids"), PUBLISHED))
+
+
+def summaries(snapshot: Snapshot, ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The summaries of these published releases, in the order of `ids`."""
+    if not ids:
+        return []
+    found = {row["id"]: row for row in snapshot.rows(_SUMMARIES, {"ids": list(ids)})}
+    return [found[i] for i in ids if i in found]
 
 
 def get_release(snapshot: Snapshot, *, key: str) -> dict[str, Any] | None:

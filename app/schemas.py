@@ -4,7 +4,16 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.examples import CHANGE, DETAIL, NEXT_CHANGE, SNIPPET, SUMMARY, VERSION
+from app.examples import (
+    CHANGE,
+    LINKED_DETAIL,
+    NEXT_CHANGE,
+    RELATED,
+    SNIPPET,
+    SUGGESTION,
+    SUMMARY,
+    VERSION,
+)
 from app.models import ChangeKind, PressReleaseBase
 
 
@@ -19,7 +28,7 @@ class PressReleaseSummary(PressReleaseBase):
 class PressReleaseDetail(PressReleaseSummary):
     """A whole release."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [DETAIL]})
+    model_config = ConfigDict(json_schema_extra={"examples": [LINKED_DETAIL]})
 
     # with `paragraphs`, the fields of the stored PressRelease (app/models.py) that a summary leaves
     # out, described for clients (declared here, not inherited, to keep the answer's field order)
@@ -36,6 +45,16 @@ class PressReleaseDetail(PressReleaseSummary):
     )
     ingested_at: datetime = Field(description="When the release was first loaded (UTC).")
     updated_at: datetime = Field(description="When its content last changed (UTC).")
+    translations: list[PressReleaseSummary] = Field(
+        description="The same release in other languages, by language: linked because the "
+        "input said so (JSON Lines `translation_of`), or found at ingest (the same source, "
+        "within a day, another language, the same numbers, dates and names)."
+    )
+    duplicates: list[PressReleaseSummary] = Field(
+        description="Releases in the same language with nearly the same text (a repost with "
+        "another headline, a paragraph left out, a line added), oldest first. Search hides all "
+        "but the oldest with `collapse=duplicates`."
+    )
 
 
 class PressReleasePage(BaseModel):
@@ -50,6 +69,14 @@ class PressReleasePage(BaseModel):
     next_cursor: str | None = Field(
         description="Pass as `cursor` for the next page; null on the last page."
     )
+
+
+class RelatedPage(BaseModel):
+    """The releases closest in content to one release, closest first."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [RELATED]})
+
+    items: list[PressReleaseSummary]
 
 
 class VersionSummary(BaseModel):
@@ -137,6 +164,7 @@ class SearchPage(BaseModel):
                     "total": 1,
                     "next_cursor": None,
                     "facets": {},
+                    "suggestion": None,
                 }
             ]
         }
@@ -147,6 +175,13 @@ class SearchPage(BaseModel):
     total: int = Field(ge=0, description="Releases matching the query, on every page.")
     next_cursor: str | None
     facets: dict[str, list[FacetCount]] = Field(default_factory=dict)
+    suggestion: str | None = Field(
+        description="Did you mean: when the query finds 3 releases or fewer and a close "
+        "spelling of its words (one letter left out, added, changed or swapped; Kazakh letters "
+        "included) finds at least five times as many, the query with those words corrected, "
+        "to send as `q`; null otherwise.",
+        examples=[SUGGESTION],
+    )
 
 
 class ProblemFieldError(BaseModel):

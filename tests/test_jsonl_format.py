@@ -58,7 +58,7 @@ def test_a_good_line() -> None:
         (
             line(colour="red"),
             "unknown field: colour (allowed: id, title, published_on, body, source, language, url, "
-            "change_note, reason, withdrawn)",
+            "change_note, reason, translation_of, withdrawn)",
         ),
         (line(title=5), "title must be a string, found int"),
         (line(id="  "), "empty id"),
@@ -72,6 +72,12 @@ def test_a_good_line() -> None:
         (
             line(language="English"),
             "language 'English' is not an ISO 639-1 code such as en, ru or kk",
+        ),
+        (line(translation_of=7), "translation_of must be a string, found int"),
+        (
+            line(translation_of=GOOD["id"]),
+            f"translation_of names the release itself ({GOOD['id']!r}): give the id of the "
+            "release in another language that this one translates",
         ),
     ],
     ids=[
@@ -88,6 +94,8 @@ def test_a_good_line() -> None:
         "impossible-date",
         "empty-body",
         "bad-language",
+        "translation-of-a-number",
+        "translation-of-itself",
     ],
 )
 def test_bad_lines_say_why(raw: bytes, reason: str) -> None:

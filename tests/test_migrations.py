@@ -30,7 +30,11 @@ TABLES = {
     "press_release_passage_fts_idx",
     "press_release_version",
     "press_release_change",
+    "press_release_link",
+    "press_release_band",
+    "press_release_translation_of",
     "search_analyser",
+    "search_term",
 }
 INDEXES = {
     "ix_press_release_language_published_on_id",
@@ -38,6 +42,8 @@ INDEXES = {
     "ix_press_release_source_published_on_id",
     "ix_press_release_passage_release_id",
     "ix_press_release_withdrawn_at",
+    "ix_press_release_band_release_id",
+    "ix_press_release_translation_of_external_id",
     # behind the primary keys of the version table (two columns) and the change log
     "sqlite_autoindex_press_release_version_1",
     # SQLite's own indexes behind the primary key of alembic_version and the two UNIQUE constraints
@@ -84,7 +90,7 @@ def test_upgrade_downgrade_upgrade_on_a_fresh_file(tmp_path: Path) -> None:
     assert schema(path) == expected
     with sqlite3.connect(path) as connection:
         assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [
-            ("0005",)
+            ("0006",)
         ]
         assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 

@@ -2,8 +2,10 @@
 
 Analysing a release's words costs about as much as storing it, and a run's main process is busy
 reading, validating and writing: so the releases of each batch are analysed by one worker process
-while the main process stores the batch before (the analyser is a pure function of a release's
-title, body and language: app/search/index.py `analyse`). A run smaller than one batch, or a
+while the main process stores the batch before. The analysis is a pure function of a release's
+title, body and language: the words the index holds (app/search/index.py) and the MinHash bands
+of its body's words that near-duplicates are found by (app/text/shingles.py), from one pass of
+the analyser over its text. A run smaller than one batch, or a
 machine with one core, analyses in the main process: a worker's start (about half a second, the
 dictionaries loaded again) would cost more than it saves.
 """
@@ -11,14 +13,46 @@ dictionaries loaded again) would cost more than it saves.
 import multiprocessing
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass
 from types import TracebackType
 
 from app.config import available_cpus
 from app.ingest.normalize import Release
-from app.search.index import Analysed, analyse
+from app.search.index import Analysed, from_terms
+from app.text.analyser import terms
+from app.text.shingles import bands
 
-# analysed(): each release's analysis, by external id, once it is ready
-Pending = Callable[[], dict[str, Analysed]]
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A batch's analysis, by external id: what the index holds, and the bands; and every word
+    of the batch (for SQLite's vocabulary: app/ingest/store.py)."""
+
+    analysed: dict[str, Analysed]
+    bands: dict[str, list[int]]
+    words: list[str]
+
+
+# analysed(): the batch's analysis, once it is ready
+Pending = Callable[[], Prepared]
+Item = tuple[str, str, str, str | None]  # external id, title, body, language
+
+
+def prepare(dialect: str, items: Sequence[Item]) -> Prepared:
+    """Analyse each release of a batch for the engine, and band its body."""
+    title_terms = [terms(title, language) for _, title, _, language in items]
+    body_terms = [terms(body, language) for _, _, body, language in items]
+    analysed = [from_terms(dialect, *words) for words in zip(title_terms, body_terms, strict=True)]
+    vocabulary: set[str] = set()
+    if dialect == "sqlite":  # PostgreSQL reads them from the tsvectors it stored
+        for words in (*title_terms, *body_terms):
+            vocabulary.update(words)
+    ids = [item[0] for item in items]
+    return Prepared(
+        dict(zip(ids, analysed, strict=True)),
+        dict(zip(ids, bands(body_terms), strict=True)),
+        sorted(vocabulary),
+    )
 
 
 class Analysis:
@@ -33,13 +67,14 @@ class Analysis:
     def submit(self, releases: Sequence[Release]) -> Pending:
         items = [(r.external_id, r.title, r.body, r.language) for r in releases]
         if len(items) < self.batch_size or not self.background:
-            return lambda: _by_id(items, analyse(self.dialect, [i[1:] for i in items]))
+            done = prepare(self.dialect, items)
+            return lambda: done
         if self.pool is None:
             # spawn, not fork: the main process holds a database connection and threads
             context = multiprocessing.get_context("spawn")
             self.pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
-        future = self.pool.submit(analyse, self.dialect, [i[1:] for i in items])
-        return lambda: _by_id(items, future.result())
+        future = self.pool.submit(prepare, self.dialect, items)
+        return future.result
 
     def __enter__(self) -> "Analysis":
         return self
@@ -52,9 +87,3 @@ class Analysis:
     ) -> None:
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
-
-
-def _by_id(
-    items: list[tuple[str, str, str, str | None]], analysed: list[Analysed]
-) -> dict[str, Analysed]:
-    return {item[0]: result for item, result in zip(items, analysed, strict=True)}

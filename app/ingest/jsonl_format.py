@@ -1,6 +1,7 @@
 """JSON Lines: one object per line with `id`, `title`, `published_on`, `body`
 (paragraphs separated by blank lines), and optional `source`, `language`, `url`, `change_note`
-(what this version changed), `withdrawn` (true: the release is withdrawn, and `reason` says why).
+(what this version changed), `withdrawn` (true: the release is withdrawn, and `reason` says why),
+`translation_of` (the id of the release this one translates).
 A bad line is rejected on its own; the lines around it are kept."""
 
 import json
@@ -13,7 +14,7 @@ from app.codes import LANGUAGE, LANGUAGE_EXAMPLE
 from app.ingest.normalize import Rejected, Release, clean_line, iso_date
 
 REQUIRED = ("id", "title", "published_on", "body")
-OPTIONAL = ("source", "language", "url", "change_note", "reason")
+OPTIONAL = ("source", "language", "url", "change_note", "reason", "translation_of")
 FLAGS = ("withdrawn",)  # the optional fields that are booleans
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
 
@@ -73,6 +74,12 @@ def parse_line(raw: bytes) -> Release:
         raise Rejected(f"language {language!r} is not {LANGUAGE_EXAMPLE}")
     source = clean_line(item["source"]) if item.get("source") else None
     note = clean_line(item["change_note"]) if item.get("change_note") else None
+    translation_of = clean_line(item["translation_of"]) if item.get("translation_of") else None
+    if translation_of == external_id:
+        raise Rejected(
+            f"translation_of names the release itself ({external_id!r}): give the id of the "
+            "release in another language that this one translates"
+        )
     return Release(
         external_id=external_id,
         title=title,
@@ -82,6 +89,7 @@ def parse_line(raw: bytes) -> Release:
         language=language,
         change_note=note or None,
         withdrawal=_withdrawal(item),
+        translation_of=translation_of or None,
     )
 
 

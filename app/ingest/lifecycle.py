@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, bindparam, delete, or_, select, update
 
+from app.ingest import links
 from app.ingest.changes import ChangeLog
 from app.models import (
     ChangeKind,
@@ -102,6 +103,7 @@ def purge(
     index.remove(connection, [id_ for id_, state in releases if state is State.PUBLISHED])
     connection.execute(_ERASE_VERSIONS, {"ids": ids})
     connection.execute(_ERASE_PASSAGES, {"ids": ids})
+    links.forget(connection, ids)
     connection.execute(_PURGE, {"ids": ids, "at": at})
     if connection.dialect.name == "sqlite":
         # FTS5 forgets a row by a delete marker until its segments merge: merged now, the index

@@ -53,6 +53,9 @@ class Release:
     # nothing), and, when the input withdraws the release, why.
     change_note: str | None = None
     withdrawal: str | None = None
+    # the external id of the release this one translates, where the input says (not part of the
+    # content either: app/ingest/links.py keeps it beside the release)
+    translation_of: str | None = None
 
     # Derived values are computed once per release (a run reads each several times).
     @cached_property

@@ -2,6 +2,7 @@
 run): nothing here commits."""
 
 import enum
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,7 +24,9 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError
 
 from app.ingest import lifecycle
+from app.ingest.analysis import Prepared
 from app.ingest.changes import ChangeLog
+from app.ingest.links import Links
 from app.ingest.normalize import Release
 from app.models import (
     KEYS,
@@ -74,6 +77,8 @@ _LEARN_TERMS = text(
     "FROM press_release_search AS s JOIN press_release AS r ON r.id = s.id "
     "WHERE r.external_id = ANY(:ids) ON CONFLICT DO NOTHING"
 )
+# SQLite: the batch's words (every word of its releases, analysed) join the same vocabulary.
+_LEARN_WORDS = text("INSERT OR IGNORE INTO search_term (term) SELECT value FROM json_each(:terms)")
 # What a new version of a release changes: every stored field but its keys, its first ingest
 # and its life cycle; the version number goes up by one.
 CONTENT = tuple(name for name in PressRelease.model_fields if name not in KEYS + LIFECYCLE)
@@ -107,17 +112,24 @@ class Run:
 
     postgres: bool
     changes: ChangeLog
+    links: Links
 
 
 def begin_run(connection: Connection) -> Run:
     index.require_fresh(connection)
     seen.create(connection)
-    return Run(postgres=connection.dialect.name == "postgresql", changes=ChangeLog(connection))
+    return Run(
+        postgres=connection.dialect.name == "postgresql",
+        changes=ChangeLog(connection),
+        links=Links(connection),
+    )
 
 
 def end_run(connection: Connection, run: Run) -> None:
-    """The run's changes join the change log, numbered: the caller commits next."""
+    """The run's releases are linked, and its changes join the change log, numbered: the caller
+    commits next."""
     seen.drop(connection)
+    run.links.finish()
     run.changes.publish()
 
 
@@ -130,15 +142,13 @@ def upsert_batch(
     connection: Connection,
     run: Run,
     batch: Sequence[tuple[str, Release]],
-    analysed: Mapping[str, index.Analysed] | None = None,
+    prepared: Prepared,
 ) -> list[Outcome | str]:
     """Store each (location, release) of the batch; for each, its outcome, or the reason it was
     rejected (its external id came earlier in the run). A handful of statements per batch.
-    `analysed` holds the releases' analysis for the index, by external id, where it was made
-    beforehand (app/ingest/analysis.py)."""
+    `prepared` holds the releases' analysis, by external id (app/ingest/analysis.py)."""
     reasons, accepted = _first_occurrences(connection, batch)
-    done = analysed or {}
-    outcomes = _write_each_that_fits(connection, run, accepted, done) if accepted else {}
+    outcomes = _write_each_that_fits(connection, run, accepted, prepared) if accepted else {}
     return [
         outcomes[release.external_id] if reason is None else reason
         for (_, release), reason in zip(batch, reasons, strict=True)
@@ -158,15 +168,15 @@ def _write_each_that_fits(
     connection: Connection,
     run: Run,
     releases: list[Release],
-    analysed: Mapping[str, index.Analysed],
+    prepared: Prepared,
 ) -> dict[str, Outcome | str]:
     """`_write`, in a savepoint; when PostgreSQL cannot index a release of the batch, the batch
     again one release at a time, the ones it cannot index rejected and the others kept."""
     if not run.postgres:  # SQLite's FTS5 has no such limit
-        return dict(_write(connection, run, releases, analysed))
+        return dict(_write(connection, run, releases, prepared))
     try:
         with connection.begin_nested():
-            return dict(_write(connection, run, releases, analysed))
+            return dict(_write(connection, run, releases, prepared))
     except DBAPIError as error:
         if not _too_long(error):
             raise
@@ -174,7 +184,7 @@ def _write_each_that_fits(
     for release in releases:
         try:
             with connection.begin_nested():
-                outcomes |= _write(connection, run, [release], analysed)
+                outcomes |= _write(connection, run, [release], prepared)
         except DBAPIError as error:
             if not _too_long(error):
                 raise
@@ -219,12 +229,13 @@ class _Plan:
     inserts: list[Release]
     updates: list[tuple[int, Release]]
     withdrawals: list[tuple[int, str]]  # published releases their line withdraws as they are
+    statements: list[tuple[int, Release]]  # unchanged releases whose line names a translation
 
 
 def _plan(connection: Connection, releases: list[Release]) -> _Plan:
     ids = [release.external_id for release in releases]
     existing = {row.external_id: row for row in connection.execute(_EXISTING, {"ids": ids})}
-    plan = _Plan({}, [], [], [])
+    plan = _Plan({}, [], [], [], [])
     for release in releases:
         row = existing.get(release.external_id)
         withdraws = release.withdrawal is not None
@@ -242,6 +253,8 @@ def _plan(connection: Connection, releases: list[Release]) -> _Plan:
             plan.withdrawals.append((row.id, release.withdrawal or ""))
         else:
             outcome = Outcome.UNCHANGED
+            if release.translation_of is not None:
+                plan.statements.append((row.id, release))
         plan.outcomes[release.external_id] = outcome
     return plan
 
@@ -250,15 +263,19 @@ def _write(
     connection: Connection,
     run: Run,
     releases: list[Release],
-    analysed: Mapping[str, index.Analysed],
+    prepared: Prepared,
 ) -> dict[str, Outcome]:
     """Insert the new releases, update the changed ones (their current version kept), withdraw
-    the ones their line withdraws, leave the rest alone; note every change."""
+    the ones their line withdraws, leave the rest alone; note every change, and what is to be
+    linked."""
     plan = _plan(connection, releases)
     now = datetime.now(UTC)
+    analysed = prepared.analysed
     written = _insert(connection, plan.inserts, analysed, now) if plan.inserts else []
     if plan.updates:
         written += _update(connection, plan.updates, analysed, now)
+    run.links.written(written, prepared.bands)
+    run.links.stated(plan.statements)
     run.changes.note(ChangeKind.CREATED, [i for i, _, updated in written if not updated], now)
     run.changes.note(ChangeKind.UPDATED, [i for i, _, updated in written if updated], now)
     # the new and changed releases withdrawn by their line: never indexed in this version
@@ -268,6 +285,8 @@ def _write(
     if written and run.postgres:
         learnt = [release.external_id for _, release, _ in written]
         connection.execute(_LEARN_TERMS, {"ids": learnt})
+    elif written:
+        connection.execute(_LEARN_WORDS, {"terms": json.dumps(prepared.words)})
     return plan.outcomes
 
 

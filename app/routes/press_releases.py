@@ -1,11 +1,15 @@
 """`/v1/press-releases`: the list and one release."""
 
+from typing import Any
+
 from fastapi import Request, Response
 
-from app import queries
+from app import link_queries, queries
 from app.errors import problem_responses
+from app.models import State
 from app.queries import DateSort
 from app.reader import read
+from app.reads import Snapshot
 from app.routes.gone import served
 from app.routes.links import RELEASES_PATH, detail_url_prefix, next_link
 from app.routes.params import CursorParam, FiltersDep, KeyParam, LimitParam
@@ -47,12 +51,21 @@ async def list_press_releases(
 
 @router.get("/{key}", response_model=PressReleaseDetail, responses=problem_responses(404, 410, 422))
 async def get_press_release(*, request: Request, key: KeyParam) -> Response:
-    """One release, whole: its body, its paragraphs, its version and its timestamps.
+    """One release, whole: its body, its paragraphs, its version and its timestamps, and the
+    releases linked to it: its `translations` (the same release in other languages) and its
+    `duplicates` (nearly the same text, a repost say).
 
     A withdrawn release answers 410 Gone with when and why (it may be restored); a purged one
     answers 410 without content, for good.
     """
-    found = await read(request, lambda snapshot: queries.get_release(snapshot, key=key))
-    release = served(found, key)
-    release["url"] = f"{detail_url_prefix(request)}{release['id']}"
+    prefix = detail_url_prefix(request)
+
+    def detail(snapshot: Snapshot) -> dict[str, Any] | None:
+        release = queries.get_release(snapshot, key=key)
+        if release is not None and release["state"] == State.PUBLISHED:
+            release |= link_queries.linked(snapshot, release["id"], prefix)
+        return release
+
+    release = served(await read(request, detail), key)
+    release["url"] = f"{prefix}{release['id']}"
     return json_response(PressReleaseDetail.model_validate(release))

@@ -1,5 +1,7 @@
 """`/v1/search`: full-text search over titles and bodies."""
 
+from dataclasses import replace
+from enum import StrEnum
 from typing import Annotated
 
 from fastapi import Query, Request, Response
@@ -17,6 +19,11 @@ from app.search.grammar import parse
 from app.search.results import Facet, SearchSort
 
 router = api_router(tags=["search"])
+
+
+class Collapse(StrEnum):
+    DUPLICATES = "duplicates"
+
 
 QUERY_DESCRIPTION = """Words to find in titles and bodies. Every word must match, in any of its
 grammatical forms in English, Russian or Kazakh (`Казахстан` finds `Казахстана`, `Ауғанстан`
@@ -56,6 +63,13 @@ async def search(
     limit: LimitParam = 20,
     cursor: CursorParam = None,
     sort: SearchSort = SearchSort.RELEVANCE,
+    collapse: Annotated[
+        Collapse | None,
+        Query(
+            description="`duplicates`: of releases with nearly the same text (a repost, say: "
+            "see the detail's `duplicates`), only the earliest published is listed, and counted."
+        ),
+    ] = None,
     facets: Annotated[
         str | None,
         Query(
@@ -76,6 +90,8 @@ async def search(
     whole title when only the title matched.
     """
     query = parse(q)
+    if collapse is Collapse.DUPLICATES:
+        filters = replace(filters, collapse=True)
     wanted = tuple(Facet(name) for name in dict.fromkeys(facets.split(","))) if facets else ()
     settings = request.app.state.settings
     results = await read(
@@ -84,6 +100,7 @@ async def search(
             snapshot,
             SearchRequest(
                 query=query,
+                text=q,
                 limit=limit,
                 sort=sort,
                 filters=filters,
@@ -109,6 +126,7 @@ async def search(
                 name: [{"value": value, "count": count} for value, count in counts]
                 for name, counts in results.facets.items()
             },
+            "suggestion": results.suggestion,
         }
     )
     return json_response(page, headers=next_link(request, results.next_cursor))

@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import Path, Request, Response
 
-from app import queries, version_queries
+from app import link_queries, queries, version_queries
 from app.errors import NotFound, problem_responses
 from app.reader import read
 from app.reads import Snapshot
@@ -59,15 +59,21 @@ async def get_version(
     number: Annotated[int, Path(ge=1, le=2**31 - 1, description="The version's number.")],
 ) -> Response:
     """One version of the release, whole, as its detail showed it while it was current (the
-    current version is the detail itself)."""
+    current version is the detail itself), with the release's links as they are now."""
+    prefix = detail_url_prefix(request)
 
     def version(snapshot: Snapshot) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
         release = version_queries.head(snapshot, key)
         if release is None or release["state"] != "published":
             return release, None
-        if number == release["version"]:
-            return release, queries.get_release(snapshot, key=str(release["id"]))
-        return release, version_queries.earlier(snapshot, release["id"], number)
+        found = (
+            queries.get_release(snapshot, key=str(release["id"]))
+            if number == release["version"]
+            else version_queries.earlier(snapshot, release["id"], number)
+        )
+        if found is not None:
+            found |= link_queries.linked(snapshot, release["id"], prefix)
+        return release, found
 
     found, detail = await read(request, version)
     release = served(found, key)
@@ -75,5 +81,5 @@ async def get_version(
         raise NotFound(
             f"The press release {key!r} has versions 1 to {release['version']}, not {number}."
         )
-    detail["url"] = f"{detail_url_prefix(request)}{release['id']}"
+    detail["url"] = f"{prefix}{release['id']}"
     return json_response(PressReleaseDetail.model_validate(detail))

@@ -2,13 +2,15 @@
 compiles it with quoting, so no user input ever reaches an engine as syntax. What a search does on
 either engine is written once, in backend.py."""
 
+from typing import Any
+
 from app.reads import Snapshot
-from app.search import backend
+from app.search import backend, related
 from app.search.postgres import PostgresSearch
 from app.search.results import SearchRequest, SearchResults
 from app.search.sqlite import SqliteSearch
 
-__all__ = ["SearchRequest", "search"]
+__all__ = ["SearchRequest", "related_to", "search"]
 
 BACKENDS: dict[str, backend.Backend] = {"sqlite": SqliteSearch(), "postgresql": PostgresSearch()}
 
@@ -16,3 +18,16 @@ BACKENDS: dict[str, backend.Backend] = {"sqlite": SqliteSearch(), "postgresql": 
 def search(snapshot: Snapshot, request: SearchRequest) -> SearchResults:
     """The search, on the backend of the snapshot's engine."""
     return backend.search(BACKENDS[snapshot.dialect_name], snapshot, request)
+
+
+def related_to(
+    snapshot: Snapshot,
+    release: dict[str, Any],
+    leave_out: set[int],
+    limit: int,
+) -> list[int]:
+    """The ids of the releases closest in content to this one (its row: title, body, language),
+    never those in `leave_out` (app/search/related.py)."""
+    index = BACKENDS[snapshot.dialect_name].related_index(snapshot)
+    title, body, language = release["title"], release["body"], release["language"]
+    return related.related(index, title, body, language, leave_out=leave_out, limit=limit)

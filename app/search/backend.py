@@ -15,11 +15,12 @@ from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, func, select
 
-from app.queries import FilterShape
+from app.errors import BadRequest
+from app.queries import NO_FILTERS, FilterShape
 from app.reads import Row, Snapshot, Statement
-from app.search import budget
+from app.search import budget, related, suggest
 from app.search.expansions import Lookup, expand, prefix_range
-from app.search.grammar import AllOf
+from app.search.grammar import AllOf, parse
 from app.search.results import (
     Compiled,
     Expansions,
@@ -50,6 +51,13 @@ class Backend(Protocol):
     cost: float  # the budget's cost of a posting against FTS5's
     vocabulary: Statement  # indexed words in [low, high), in order, at most `limit`
     archive_size: Statement  # the highest id
+    known_words: Statement  # which of the words bound as `terms` the vocabulary holds
+
+    def index_word(self, word: str) -> str:
+        """A query, in the engine's syntax, for one word as the index holds it."""
+
+    def capped(self, shape: FilterShape) -> Statement:
+        """How many releases match, up to `cap`."""
 
     def compile(self, query: AllOf) -> str:
         """The query in the engine's own syntax, every word quoted."""
@@ -60,6 +68,9 @@ class Backend(Protocol):
 
     def sampled(self, shape: FilterShape) -> Statement:
         """How many of the releases with ids above `since` match."""
+
+    def related_index(self, snapshot: Snapshot) -> related.Index:
+        """What related releases are found with (app/search/related.py)."""
 
     def count(self, shape: FilterShape) -> Statement:
         """How many releases match."""
@@ -107,7 +118,38 @@ def search(backend: Backend, snapshot: Snapshot, request: SearchRequest) -> Sear
     total = len(ranked) if whole else exact_total()
     found = backend.hits(snapshot, query, ranked)
     counts = {} if cube is None else sum_facets(facets, cube)
-    return SearchResults(hits=found, total=total, next_cursor=next_cursor, facets=counts)
+    suggestion = None
+    if request.text and total <= suggest.LITTLE:
+        index = _suggestion_index(backend, snapshot, request)
+        suggestion = suggest.suggest(request.text, request.query, total, index)
+    return SearchResults(
+        hits=found, total=total, next_cursor=next_cursor, facets=counts, suggestion=suggestion
+    )
+
+
+def _suggestion_index(
+    backend: Backend, snapshot: Snapshot, request: SearchRequest
+) -> suggest.Index:
+    """The engine's vocabulary and counts, for "did you mean" (app/search/suggest.py)."""
+    words_only = backend.capped(NO_FILTERS.shape)
+    filtered = backend.capped(request.filters.shape)
+    cap = {"cap": suggest.CAP}
+
+    def known(words: list[str]) -> set[str]:
+        return {row["term"] for row in snapshot.rows(backend.known_words, {"terms": words})}
+
+    def holders(word: str) -> int:
+        return snapshot.count(words_only, {backend.query_param: backend.index_word(word)} | cap)
+
+    def matches(text: str) -> int:
+        try:
+            compiled = backend.compile(parse(text))
+        except BadRequest:
+            return 0
+        params = request.filters.params() | {backend.query_param: compiled} | cap
+        return snapshot.count(filtered, params)
+
+    return suggest.Index(known, holders, matches)
 
 
 def _check_budget(backend: Backend, snapshot: Snapshot, compiled: Compiled) -> None:

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, String, select, text
+from sqlalchemy import Connection, String, inspect, select, text
 
 from app.models import press_release, press_release_passage
 from app.reads import Snapshot, Statement, member_of
@@ -56,14 +56,18 @@ class Indexed:
 
 
 def analyse(dialect: str, releases: Sequence[tuple[str, str, str | None]]) -> list[Analysed]:
-    """The analysis of each (title, body, language), for the engine (a pure function: ingestion
-    runs it in a worker process, app/ingest/analysis.py)."""
+    """The analysis of each (title, body, language), for the engine (a pure function)."""
+    return [
+        from_terms(dialect, terms(title, language), terms(body, language))
+        for title, body, language in releases
+    ]
+
+
+def from_terms(dialect: str, title_terms: list[str], body_terms: list[str]) -> Analysed:
+    """What the engine indexes for a release whose title and body hold these analysed words."""
     if dialect == "sqlite":
-        return [
-            (indexed_text(title, language), indexed_text(body, language))
-            for title, body, language in releases
-        ]
-    return [(tsvector(title, body, language),) for title, body, language in releases]
+        return " ".join(title_terms), " ".join(body_terms)
+    return (_vector_text((title_terms, 1, "A"), (body_terms, len(title_terms) + 2, "B")),)
 
 
 def _analysed(dialect: str, release: Indexed) -> Analysed:
@@ -88,8 +92,7 @@ def _vector_text(*parts: tuple[list[str], int, str]) -> str:
 
 def tsvector(title: str, body: str, language: str | None) -> str:
     """The tsvector text of a release: title words weighted A, body words B."""
-    title_terms = terms(title, language)
-    return _vector_text((title_terms, 1, "A"), (terms(body, language), len(title_terms) + 2, "B"))
+    return from_terms("postgresql", terms(title, language), terms(body, language))[0]
 
 
 def passage_tsvector(body: str, language: str | None) -> str:
@@ -223,6 +226,10 @@ _SQLITE_OPTIMIZE = [
     "INSERT INTO press_release_fts (press_release_fts) VALUES ('optimize')",
     "INSERT INTO press_release_passage_fts (press_release_passage_fts) VALUES ('optimize')",
 ]
+_SQLITE_VOCABULARY = [
+    "DELETE FROM search_term",
+    "INSERT INTO search_term (term) SELECT term FROM press_release_fts_vocab",
+]
 _POSTGRES_VOCABULARY = [
     "TRUNCATE search_term",
     "INSERT INTO search_term (term) SELECT DISTINCT unnest(tsvector_to_array(search_vector)) "
@@ -268,6 +275,8 @@ def reindex(
         if progress is not None:
             progress(len(ids))
     statements = _SQLITE_OPTIMIZE if connection.dialect.name == "sqlite" else _POSTGRES_VOCABULARY
+    if connection.dialect.name == "sqlite" and inspect(connection).has_table("search_term"):
+        statements = statements + _SQLITE_VOCABULARY  # (since migration 0006)
     for statement in statements:
         connection.exec_driver_sql(statement)
     connection.execute(_FORGET_VERSION)

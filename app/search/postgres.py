@@ -16,11 +16,8 @@ from typing import Any
 import sqlalchemy.dialects.postgresql  # noqa: F401
 from sqlalchemy import (
     BigInteger,
-    Column,
     ColumnElement,
     Integer,
-    MetaData,
-    Table,
     Text,
     and_,
     bindparam,
@@ -33,9 +30,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import REAL
 
+from app.models import search_term
 from app.queries import FilterShape, after, filter_clauses
-from app.reads import Row, Snapshot, Statement
-from app.search import budget
+from app.reads import Row, Snapshot, Statement, member_of
+from app.search import budget, related
 from app.search.backend import Params, Rows, Shares, Total, facet_cube
 from app.search.grammar import AllOf, AnyOf, Node, Phrase, Term, highlighted
 from app.search.postgres_hits import QUERY, VECTOR, hits, search_index
@@ -44,8 +42,6 @@ from app.text.analyser import Sequences, prefix_form, sequences
 
 s = search_index.c
 _MATCH = VECTOR.op("@@")(QUERY)
-# The lexemes ingestion has indexed (migration 0003), for bounding prefixes.
-search_term = Table("search_term", MetaData(), Column("term", Text))
 
 
 def _lexeme(text: str) -> str:
@@ -196,6 +192,23 @@ def _sampled(shape: FilterShape) -> Statement:
     )
 
 
+_KNOWN = Statement(select(search_term.c.term).where(member_of(search_term.c.term, "terms")))
+
+
+@cache
+def _capped(shape: FilterShape) -> Statement:
+    """How many releases match, counted up to `cap`."""
+    found = (
+        select(s.id).where(_MATCH, *filter_clauses(shape, s)).limit(bindparam("cap", type_=Integer))
+    )
+    return Statement(select(func.count()).select_from(found.subquery()))
+
+
+_HOLDERS = Statement(
+    select(s.id).where(_MATCH).order_by(s.id.desc()).limit(bindparam("n", type_=Integer))
+)
+
+
 class PostgresSearch:
     """The Backend (app/search/backend.py) over tsvectors and tsqueries."""
 
@@ -204,6 +217,13 @@ class PostgresSearch:
     cost: float = budget.POSTGRES_COST
     vocabulary = _EXPANSIONS
     archive_size = _ARCHIVE_SIZE
+    known_words = _KNOWN
+
+    def index_word(self, word: str) -> str:
+        return _lexeme(word)
+
+    def capped(self, shape: FilterShape) -> Statement:
+        return _capped(shape)
 
     def compile(self, query: AllOf) -> str:
         return compile_tsquery(query)
@@ -225,6 +245,21 @@ class PostgresSearch:
 
     def sampled(self, shape: FilterShape) -> Statement:
         return _sampled(shape)
+
+    def related_index(self, snapshot: Snapshot) -> related.Index:
+        def counts(words: Sequence[str], since: int) -> dict[str, int]:
+            params = {"words": list(words), "queries": [_lexeme(w) for w in words]}
+            found = snapshot.rows(_SHARES, params | {"since": since})
+            return {row["word"]: row["n"] for row in found}
+
+        def holders(word: str, n: int) -> list[int]:
+            found = snapshot.rows(_HOLDERS, {"tsquery": _lexeme(word), "n": n})
+            return [row["id"] for row in found]
+
+        def archive_size() -> int:
+            return snapshot.count(_ARCHIVE_SIZE, {}) or 0
+
+        return related.Index(archive_size, counts, holders)
 
     def count(self, shape: FilterShape) -> Statement:
         return _count(shape)  # GIN gives no index-only count

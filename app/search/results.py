@@ -41,6 +41,7 @@ class SearchResults:
     total: int
     next_cursor: str | None
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    suggestion: str | None = None
 
 
 def cube_total(cube: Iterable[Mapping[str, Any]]) -> int:
@@ -139,6 +140,7 @@ class SearchRequest:
     facets: tuple[Facet, ...] = ()
     window: int = WINDOW  # matches ranked at a time
     postings: int = BUDGET  # the work budget (app/search/budget.py)
+    text: str = ""  # the query as typed, for "did you mean" (none without it)
 
 
 Expansions = dict[Term, list[str]]  # each prefix term: the indexed words it stands for
@@ -169,7 +171,8 @@ class PageRequest:
         """`compiled` is the query in the engine's syntax, bound as `query_param`."""
         sort, filters, cursor = request.sort, request.filters, request.cursor
         # The window is the cursor's business too: blocks of another size are other pages.
-        owner = cursors.fingerprint("search", compiled, sort, filters, request.window)
+        collapsed = ("collapse=duplicates",) if filters.collapse else ()
+        owner = cursors.fingerprint("search", compiled, sort, filters, request.window, *collapsed)
         params = filters.params() | {
             query_param: compiled,
             "limit": request.limit + 1,

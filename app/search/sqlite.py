@@ -22,9 +22,10 @@ from sqlalchemy import (
     tuple_,
 )
 
+from app.models import search_term
 from app.queries import NO_FILTERS, PUBLISHED, FilterShape, after, c, filter_clauses, table
-from app.reads import Snapshot, Statement
-from app.search import budget
+from app.reads import Snapshot, Statement, member_of
+from app.search import budget, related
 from app.search.backend import Params, Rows, Shares, Total, facet_cube
 from app.search.expansions import words
 from app.search.grammar import AllOf, AnyOf, Node, Phrase, Term
@@ -197,6 +198,22 @@ _FACET_COLUMNS: dict[Facet, Any] = {
 }
 
 
+_KNOWN = Statement(select(search_term.c.term).where(member_of(search_term.c.term, "terms")))
+
+
+@cache
+def _capped(shape: FilterShape) -> Statement:
+    """How many releases match, counted up to `cap`."""
+    source, where = _matching(shape)
+    found = select(fts.c.rowid).select_from(source).where(*where).limit(bindparam("cap"))
+    return Statement(select(func.count()).select_from(found.subquery()))
+
+
+_HOLDERS = Statement(
+    select(fts.c.rowid.label("id")).where(_MATCH).order_by(fts.c.rowid.desc()).limit(bindparam("n"))
+)
+
+
 class SqliteSearch:
     """The Backend (app/search/backend.py) over FTS5."""
 
@@ -205,6 +222,13 @@ class SqliteSearch:
     cost: float = 1.0
     vocabulary = _EXPANSIONS
     archive_size = _ARCHIVE_SIZE
+    known_words = _KNOWN
+
+    def index_word(self, word: str) -> str:
+        return fts5_string(word)
+
+    def capped(self, shape: FilterShape) -> Statement:
+        return _capped(shape)
 
     def compile(self, query: AllOf) -> str:
         return compile_fts5(query)
@@ -230,6 +254,20 @@ class SqliteSearch:
 
     def sampled(self, shape: FilterShape) -> Statement:
         return _sampled(shape)
+
+    def related_index(self, snapshot: Snapshot) -> related.Index:
+        sampled = _sampled(NO_FILTERS.shape)
+
+        def counts(words: Sequence[str], since: int) -> dict[str, int]:
+            return {
+                w: snapshot.count(sampled, {"match": fts5_string(w), "since": since}) for w in words
+            }
+
+        def holders(word: str, n: int) -> list[int]:
+            found = snapshot.rows(_HOLDERS, {"match": fts5_string(word), "n": n})
+            return [row["id"] for row in found]
+
+        return related.Index(lambda: _archive_size(snapshot), counts, holders)
 
     def count(self, shape: FilterShape) -> Statement:
         return _count(shape)

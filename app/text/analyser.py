@@ -38,7 +38,7 @@ from app.text.words import APOSTROPHE, MAX_WORD_CHARS, WORD, fold, fold_apostrop
 # migration runs on upgrade) analyses the archive again. The dictionaries' versions are part of it.
 RULES = 1
 KAZAKH_LETTERS = frozenset("әғқңөұүһі")
-_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _LATIN = re.compile(r"[a-z]")
 # the cases a phrase is tried in beside the one typed: a document's forms may depend on it
 _CASES = (False, True)
@@ -65,7 +65,7 @@ def _english(word: str) -> str:
 @lru_cache(maxsize=100_000)  # words and their forms: a few MB, most of an archive's vocabulary
 def form(word: str, kazakh_text: bool, capitalised: bool) -> str:
     """The base form of one folded word of a release (Kazakh or not), as the index holds it."""
-    if _CYRILLIC.search(word):
+    if CYRILLIC.search(word):
         plain = word.replace(APOSTROPHE, "")
         if kazakh_text or not KAZAKH_LETTERS.isdisjoint(plain):
             found = kazakh.stem(plain)
@@ -118,7 +118,7 @@ def alternatives(word: str) -> tuple[str, ...]:
     """Every form a release may hold for this folded word of a query, the likeliest first."""
     found = [form(word, kazakh_text, cap) for kazakh_text in (False, True) for cap in _CASES]
     plain = word.replace(APOSTROPHE, "")
-    if _CYRILLIC.search(plain) and KAZAKH_LETTERS.isdisjoint(plain):
+    if CYRILLIC.search(plain) and KAZAKH_LETTERS.isdisjoint(plain):
         found += russian.base_forms(plain)
     return tuple(dict.fromkeys(found))
 

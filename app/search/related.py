@@ -1,0 +1,92 @@
+"""Related releases: the releases closest in content to one release, found with its most
+distinctive words as a weighted query (Lucene's "more like this", in a bounded form).
+
+1. The release's words, as the index holds them (app/text/analyser.py `terms`): its title's
+   count twice. The TERMS most frequent (ties: the first met) are candidates; digits and words of
+   fewer than three letters are not.
+2. Each candidate's document frequency is read where the search budget reads it: on the sample of
+   the SAMPLE newest releases (app/search/budget.py). Its weight is BM25's: the inverse document
+   frequency, log(1 + (S - n + 0.5) / (n + 0.5)), times the saturated term frequency,
+   tf (k1 + 1) / (tf + k1). The QUERY_TERMS heaviest make the query: in a large archive, rare
+   words; a word most releases hold weighs next to nothing.
+3. Each query word's newest HOLDERS releases add its weight to their score; the best `limit`,
+   ties by the newest, are the answer: never the release itself, its translations or its
+   duplicates (app/ingest/links.py).
+
+A handful of index reads, each bounded, whatever the archive holds; the same reads on both
+engines (FTS5's index, PostgreSQL's GIN index), so the same answer.
+"""
+
+import math
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from app.search.budget import SAMPLE
+from app.text.analyser import terms
+
+TERMS = 32
+QUERY_TERMS = 12
+HOLDERS = 1000
+K1 = 1.2
+READ_CHARS = 20_000  # of a long release's body, the first this many characters are read
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    """What related() reads from an engine's index."""
+
+    archive_size: Callable[[], int]  # the highest id
+    # counts(words, since): how many releases with ids above `since` hold each word
+    counts: Callable[[Sequence[str], int], dict[str, int]]
+    # holders(word, n): the ids of the newest n releases holding the word
+    holders: Callable[[str, int], list[int]]
+
+
+def _candidates(title: str, body: str, language: str | None) -> Counter[str]:
+    found: Counter[str] = Counter()
+    for weight, text in ((2, title), (1, body[:READ_CHARS])):
+        for word in terms(text, language):
+            if len(word) >= 3 and not word.isdigit():
+                found[word] += weight
+    return found
+
+
+def query_terms(
+    index: Index, title: str, body: str, language: str | None
+) -> list[tuple[str, float]]:
+    """The release's most distinctive words and their weights, heaviest first."""
+    frequent = _candidates(title, body, language).most_common(TERMS)
+    if not frequent:
+        return []
+    since = index.archive_size() - SAMPLE
+    size = max(1, min(SAMPLE, index.archive_size()))
+    counts = index.counts([word for word, _ in frequent], since)
+    weighted = []
+    for word, tf in frequent:
+        n = counts.get(word, 0)
+        idf = math.log(1 + (size - n + 0.5) / (n + 0.5))
+        weighted.append((word, idf * tf * (K1 + 1) / (tf + K1)))
+    weighted.sort(key=lambda item: (-item[1], item[0]))
+    return weighted[:QUERY_TERMS]
+
+
+def related(
+    index: Index,
+    title: str,
+    body: str,
+    language: str | None,
+    *,
+    leave_out: set[int],
+    limit: int,
+) -> list[int]:
+    """The ids of the `limit` releases closest in content, best first."""
+    scores: dict[int, float] = {}
+    for word, weight in query_terms(index, title, body, language):
+        for release_id in index.holders(word, HOLDERS):
+            scores[release_id] = scores.get(release_id, 0.0) + weight
+    ranked = sorted(
+        (item for item in scores.items() if item[0] not in leave_out),
+        key=lambda item: (-item[1], -item[0]),
+    )
+    return [release_id for release_id, _ in ranked[:limit]]
