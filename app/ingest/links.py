@@ -28,9 +28,11 @@ stated links stay. Withdrawn and purged releases keep their rows (reads skip the
 purge erases them (app/ingest/lifecycle.py).
 """
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import (
     Column,
@@ -157,17 +159,20 @@ class Links:
         if changed:
             self.connection.execute(_FORGET_FOUND, {"ids": changed})
             self.connection.execute(_FORGET_BANDS, {"ids": changed})
-        rows = [
-            {"band": key, "release_id": release_id}
+        rows = sorted(
+            (key, release_id)
             for release_id, release, _ in releases
             for key in keys.get(release.external_id, ())
-        ]
-        if rows:
-            self.connection.execute(insert(band), rows)
+        )
+        _add_bands(self.connection, rows)
         self.stated([(i, r) for i, r, _ in releases if r.translation_of is not None])
-        published = [{"id": i} for i, release, _ in releases if release.withdrawal is None]
-        if published:
-            self.connection.execute(_insert_ignoring(self.connection, _pending), published)
+        self.pend([i for i, release, _ in releases if release.withdrawal is None])
+
+    def pend(self, ids: list[int]) -> None:
+        """Link these releases when the run ends."""
+        if ids:
+            statement = _PEND[self.connection.dialect.name]
+            self.connection.execute(statement, {"ids": _bound(self.connection, ids)})
 
     def stated(self, releases: Sequence[tuple[int, Release]]) -> None:
         """Record what these releases' input says they translate; link them when the run ends."""
@@ -179,9 +184,7 @@ class Links:
             insert(stated),
             [{"release_id": i, "external_id": r.translation_of} for i, r in releases],
         )
-        self.connection.execute(
-            _insert_ignoring(self.connection, _pending), [{"id": i} for i in ids]
-        )
+        self.pend(ids)
 
     def finish(self) -> None:
         """Link the run's releases, then forget them."""
@@ -316,6 +319,42 @@ def forget(connection: Connection, ids: Sequence[int]) -> None:
         connection.execute(statement, {"ids": list(ids)})
 
 
+# Rows bound as one value each, a batch in one statement (16,000 bands a batch through
+# executemany cost a tenth of an ingest's writing): JSON text on SQLite, arrays on PostgreSQL.
+_ADD_BANDS = {
+    "sqlite": text(
+        "INSERT INTO press_release_band (band, release_id) "
+        "SELECT value ->> 0, value ->> 1 FROM json_each(:rows)"
+    ),
+    "postgresql": text(
+        "INSERT INTO press_release_band (band, release_id) "
+        "SELECT * FROM unnest(CAST(:bands AS bigint[]), CAST(:ids AS integer[]))"
+    ),
+}
+_PEND = {
+    "sqlite": text("INSERT OR IGNORE INTO ingest_linked (id) SELECT value FROM json_each(:ids)"),
+    "postgresql": text(
+        "INSERT INTO ingest_linked (id) SELECT unnest(CAST(:ids AS integer[])) "
+        "ON CONFLICT DO NOTHING"
+    ),
+}
+
+
+def _bound(connection: Connection, values: list[Any]) -> Any:
+    return json.dumps(values) if connection.dialect.name == "sqlite" else values
+
+
+def _add_bands(connection: Connection, rows: list[tuple[int, int]]) -> None:
+    """Store these (band, release id) rows."""
+    if not rows:
+        return
+    if connection.dialect.name == "sqlite":
+        connection.execute(_ADD_BANDS["sqlite"], {"rows": json.dumps(rows)})
+    else:
+        bands, ids = zip(*rows, strict=True)
+        connection.execute(_ADD_BANDS["postgresql"], {"bands": list(bands), "ids": list(ids)})
+
+
 _PUBLISHED_BODIES = text(
     "SELECT id, body, language FROM press_release WHERE id > :after AND state = 'published' "
     "ORDER BY id LIMIT :n"
@@ -329,14 +368,9 @@ def link_archive(connection: Connection) -> int:
     after, count = 0, 0
     while rows := connection.execute(_PUBLISHED_BODIES, {"after": after, "n": LINK_BATCH}).all():
         keys = bands([terms(row.body, row.language) for row in rows])
-        found = [
-            {"band": k, "release_id": row.id}
-            for row, ks in zip(rows, keys, strict=True)
-            for k in ks
-        ]
-        if found:
-            connection.execute(insert(band), found)
-        connection.execute(insert(_pending), [{"id": row.id} for row in rows])
+        found = sorted((k, row.id) for row, ks in zip(rows, keys, strict=True) for k in ks)
+        _add_bands(connection, found)
+        run.pend([row.id for row in rows])
         after, count = rows[-1].id, count + len(rows)
     run.finish()
     return count
