@@ -42,7 +42,6 @@ INDEXES = {
     "ix_press_release_source_published_on_id",
     "ix_press_release_passage_release_id",
     "ix_press_release_withdrawn_at",
-    "ix_press_release_band_release_id",
     "ix_press_release_translation_of_external_id",
     # behind the primary keys of the version table (two columns) and the change log
     "sqlite_autoindex_press_release_version_1",

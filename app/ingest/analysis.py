@@ -20,7 +20,7 @@ from app.config import available_cpus
 from app.ingest.normalize import Release
 from app.search.index import Analysed, from_terms
 from app.text.analyser import terms
-from app.text.shingles import bands
+from app.text.shingles import bands, words
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,15 +42,15 @@ def prepare(dialect: str, items: Sequence[Item]) -> Prepared:
     """Analyse each release of a batch for the engine, and band its body."""
     title_terms = [terms(title, language) for _, title, _, language in items]
     body_terms = [terms(body, language) for _, _, body, language in items]
-    analysed = [from_terms(dialect, *words) for words in zip(title_terms, body_terms, strict=True)]
+    analysed = [from_terms(dialect, *both) for both in zip(title_terms, body_terms, strict=True)]
     vocabulary: set[str] = set()
     if dialect == "sqlite":  # PostgreSQL reads them from the tsvectors it stored
-        for words in (*title_terms, *body_terms):
-            vocabulary.update(words)
+        for found in (*title_terms, *body_terms):
+            vocabulary.update(found)
     ids = [item[0] for item in items]
     return Prepared(
         dict(zip(ids, analysed, strict=True)),
-        dict(zip(ids, bands(body_terms), strict=True)),
+        dict(zip(ids, bands([words(item[2]) for item in items]), strict=True)),
         sorted(vocabulary),
     )
 

@@ -3,8 +3,9 @@ run): nothing here commits."""
 
 import enum
 import json
+import operator
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -113,6 +114,9 @@ class Run:
     postgres: bool
     changes: ChangeLog
     links: Links
+    # SQLite: the words this run has added to the vocabulary already (a batch's words are mostly
+    # the batch before's; looking each up again cost 75 ms a batch). Bounded: emptied when full.
+    learnt: set[str] = field(default_factory=set)
 
 
 def begin_run(connection: Connection) -> Run:
@@ -133,9 +137,29 @@ def end_run(connection: Connection, run: Run) -> None:
     run.changes.publish()
 
 
+LEARNT_WORDS = 500_000
+
+
+def _learn(connection: Connection, run: Run, words: list[str]) -> None:
+    """SQLite: these words join the vocabulary (app/models.py's search_term)."""
+    new = [word for word in words if word not in run.learnt]
+    if not new:
+        return
+    if len(run.learnt) + len(new) > LEARNT_WORDS:
+        run.learnt.clear()
+    run.learnt.update(new)
+    connection.execute(_LEARN_WORDS, {"terms": json.dumps(new)})
+
+
+_STORED = tuple(name for name in CONTENT if name != "updated_at")
+_STORED_OF = operator.attrgetter(*_STORED)  # one C call for every field, not one getattr each
+
+
 def _content(release: Release, now: datetime) -> dict[str, Any]:
     """The row's CONTENT fields: the release's own, changed `now`."""
-    return {name: now if name == "updated_at" else getattr(release, name) for name in CONTENT}
+    row = dict(zip(_STORED, _STORED_OF(release), strict=True))
+    row["updated_at"] = now
+    return row
 
 
 def upsert_batch(
@@ -273,7 +297,7 @@ def _write(
     analysed = prepared.analysed
     written = _insert(connection, plan.inserts, analysed, now) if plan.inserts else []
     if plan.updates:
-        written += _update(connection, plan.updates, analysed, now)
+        written += _update(connection, run.links, plan.updates, analysed, now)
     run.links.written(written, prepared.bands)
     run.links.stated(plan.statements)
     run.changes.note(ChangeKind.CREATED, [i for i, _, updated in written if not updated], now)
@@ -286,7 +310,7 @@ def _write(
         learnt = [release.external_id for _, release, _ in written]
         connection.execute(_LEARN_TERMS, {"ids": learnt})
     elif written:
-        connection.execute(_LEARN_WORDS, {"terms": json.dumps(prepared.words)})
+        _learn(connection, run, prepared.words)
     return plan.outcomes
 
 
@@ -317,12 +341,15 @@ def _insert(
 
 def _update(
     connection: Connection,
+    links: Links,
     updates: list[tuple[int, Release]],
     analysed: Mapping[str, index.Analysed],
     now: datetime,
 ) -> Written:
     changed = [release_id for release_id, _ in updates]
-    index.forget(connection, index.stored(connection, changed))
+    before = index.stored(connection, changed)
+    index.forget(connection, before)
+    links.changing([(release.id, release.body) for release in before])
     connection.execute(_KEEP_VERSIONS, {"ids": changed})
     rows = [_content(release, now) | {"_id": release_id} for release_id, release in updates]
     connection.execute(_UPDATE, rows)

@@ -1,9 +1,11 @@
 """Near-duplicate texts: MinHash over word shingles, banded for lookup (locality-sensitive
 hashing), and the exact resemblance that confirms a candidate.
 
-A release's body is read as the analyser's words (app/text/analyser.py `terms`, which ingestion
-computes for the index anyway: an inflected form counts as its base form); each run of SHINGLE
-consecutive words is a shingle.
+A release's body is read as its lower-cased, white-space separated tokens (punctuation kept:
+a repost copies it), each run of SHINGLE consecutive tokens a shingle. Not the analyser's words:
+so the bands depend on the text alone, and a new analyser changes none of them (a release's bands
+are computed again from its stored body to delete them: app/ingest/links.py). And cheap: 17 µs
+for a body of 220 words, where the word pattern's scan took 100.
 Two bodies resemble each other by the Jaccard index of their shingle sets: a repost with another
 headline is 1 (the title is not shingled), one with a credit line added about 0.95, one with a
 paragraph of four left out about 0.75.
@@ -52,6 +54,11 @@ def _word_hash(word: str) -> int:
         _WORD_HASHES.clear()
     found = _WORD_HASHES[word] = zlib.crc32(word.encode())
     return found
+
+
+def words(text: str) -> list[str]:
+    """The tokens of a body, as shingles are made of."""
+    return text.lower().split()
 
 
 def shingles(words: Sequence[str]) -> set[tuple[str, ...]]:

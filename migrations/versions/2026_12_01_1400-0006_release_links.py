@@ -1,8 +1,8 @@
 """Links between releases: translations (stated by the input, or found) and near-duplicates,
 one row each way; the MinHash bands near-duplicates are found by; the translations the input
 states before the release they name has arrived; and, on SQLite, the vocabulary of the index
-that PostgreSQL has had since 0003 (`search_term`), for "did you mean". The releases already stored are banded and
-linked, as an ingest of all of them would (app/ingest/links.py).
+that PostgreSQL has had since 0003 (`search_term`), for "did you mean". The releases already
+stored are banded and linked, as an ingest of all of them would (app/ingest/links.py).
 
 Revision ID: 0006
 Revises: 0005
@@ -63,14 +63,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("release_id", "kind", "other_id", name="pk_press_release_link"),
         sqlite_with_rowid=False,  # the primary key is the table: one B-tree to write, not two
     )
+    # no foreign key and no index but the primary key: see app/models.py's PressReleaseBand
     op.create_table(
         "press_release_band",
         sa.Column("band", sa.BigInteger(), nullable=False),
-        _release_id("press_release_band"),
+        sa.Column("release_id", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("band", "release_id", name="pk_press_release_band"),
         sqlite_with_rowid=False,
     )
-    op.create_index("ix_press_release_band_release_id", "press_release_band", ["release_id"])
     op.create_table(
         "press_release_translation_of",
         _release_id("press_release_translation_of", primary_key=True),
