@@ -174,6 +174,91 @@ def release(n: int, rng: random.Random) -> dict[str, str]:
     }
 
 
+# A few releases published in all three languages, as a ministry publishes them: the same day,
+# the same source, the same figures and names (Pressroom links them as translations at ingest),
+# and one reposted by another site with another headline (a near-duplicate).
+TRANSLATED = [
+    {
+        "en": (
+            "Nauryz fair opens in Almaty",
+            "On 21 March 2025 the Akimat of Almaty opened the Nauryz fair on Abai Avenue. "
+            "Farmers from Zhetysu and Turkistan brought 340 tonnes of produce.\n\n"
+            "The fair runs until 24 March; 120 stalls and a concert by the Otyrar Sazy orchestra.",
+        ),
+        "ru": (
+            "В Алматы открылась наурызная ярмарка",
+            "21 марта 2025 года акимат Алматы открыл наурызную ярмарку на проспекте Абая. "
+            "Фермеры из Жетысу и Туркестана привезли 340 тонн продукции.\n\n"
+            "Ярмарка продлится до 24 марта: 120 торговых мест и концерт оркестра Отырар сазы.",
+        ),
+        "kk": (
+            "Алматыда наурыз жәрмеңкесі ашылды",
+            "2025 жылғы 21 наурызда Алматы әкімдігі Абай даңғылында наурыз жәрмеңкесін ашты. "
+            "Жетісу мен Түркістаннан келген фермерлер 340 тонна өнім әкелді.\n\n"
+            "Жәрмеңке 24 наурызға дейін жалғасады: 120 сауда орны және Отырар сазы оркестрінің "
+            "концерті.",
+        ),
+        "day": "2025-03-21",
+    },
+    {
+        "en": (
+            "Shymkent hosts a forum of young engineers",
+            "On 14 October 2024 Shymkent hosted a forum of 600 young engineers from Kazakhstan, "
+            "Uzbekistan and Kyrgyzstan. Minister Yerlan Sadykov presented 45 research grants.\n\n"
+            "The next forum will take place in Aktau in 2025.",
+        ),
+        "ru": (
+            "В Шымкенте прошёл форум молодых инженеров",
+            "14 октября 2024 года в Шымкенте прошёл форум 600 молодых инженеров из Казахстана, "
+            "Узбекистана и Кыргызстана. Министр Ерлан Садыков вручил 45 исследовательских "
+            "грантов.\n\nСледующий форум пройдёт в Актау в 2025 году.",
+        ),
+        "kk": (
+            "Шымкентте жас инженерлер форумы өтті",
+            "2024 жылғы 14 қазанда Шымкентте Қазақстан, Өзбекстан және Қырғызстаннан келген 600 "
+            "жас инженердің форумы өтті. Министр Ерлан Садықов 45 зерттеу грантын табыс етті.\n\n"
+            "Келесі форум 2025 жылы Ақтауда өтеді.",
+        ),
+        "day": "2024-10-14",
+    },
+]
+REPOST = (
+    "Nauryz in Almaty: 340 tonnes of produce at the fair",
+    "Central Asia News Wire",
+    "Photo: the Akimat of Almaty press service.",
+)
+
+
+def translated() -> list[dict[str, str]]:
+    """The releases published in three languages, and the repost."""
+    found = []
+    for n, group in enumerate(TRANSLATED):
+        for language in ("en", "ru", "kk"):
+            title, body = group[language]
+            found.append(
+                {
+                    "id": f"demo-t{n}-{language}",
+                    "title": title,
+                    "published_on": group["day"],
+                    "body": body,
+                    "source": "Akimat of Almaty" if n == 0 else "Ministry of Science",
+                    "language": language,
+                }
+            )
+    title, source, credit = REPOST
+    original = found[0]
+    found.append(
+        original
+        | {
+            "id": "demo-repost",
+            "title": title,
+            "source": source,
+            "body": f"{original['body']}\n\n{credit}",
+        }
+    )
+    return found
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=300)
@@ -185,6 +270,8 @@ def main() -> int:
     with args.out.open("w", encoding="utf-8") as out:
         for n in range(args.count):
             out.write(json.dumps(release(n, rng), ensure_ascii=False) + "\n")
+        for item in translated():
+            out.write(json.dumps(item, ensure_ascii=False) + "\n")
     return 0
 
 
