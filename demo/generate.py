@@ -180,21 +180,21 @@ def release(n: int, rng: random.Random) -> dict[str, str]:
 TRANSLATED = [
     {
         "en": (
-            "Nauryz fair opens in Almaty",
-            "On 21 March 2025 the Akimat of Almaty opened the Nauryz fair on Abai Avenue. "
-            "Farmers from Zhetysu and Turkistan brought 340 tonnes of produce.\n\n"
+            "Nauryz fair opens in Turkistan",
+            "On 21 March 2025 the Akimat of Turkistan opened the Nauryz fair on Tauke Khan "
+            "Avenue. Farmers from Zhetysu and Shymkent brought 340 tonnes of produce.\n\n"
             "The fair runs until 24 March; 120 stalls and a concert by the Otyrar Sazy orchestra.",
         ),
         "ru": (
-            "В Алматы открылась наурызная ярмарка",
-            "21 марта 2025 года акимат Алматы открыл наурызную ярмарку на проспекте Абая. "
-            "Фермеры из Жетысу и Туркестана привезли 340 тонн продукции.\n\n"
+            "В Туркестане открылась наурызная ярмарка",
+            "21 марта 2025 года акимат Туркестана открыл наурызную ярмарку на проспекте "
+            "Тауке хана. Фермеры из Жетысу и Шымкента привезли 340 тонн продукции.\n\n"
             "Ярмарка продлится до 24 марта: 120 торговых мест и концерт оркестра Отырар сазы.",
         ),
         "kk": (
-            "Алматыда наурыз жәрмеңкесі ашылды",
-            "2025 жылғы 21 наурызда Алматы әкімдігі Абай даңғылында наурыз жәрмеңкесін ашты. "
-            "Жетісу мен Түркістаннан келген фермерлер 340 тонна өнім әкелді.\n\n"
+            "Түркістанда наурыз жәрмеңкесі ашылды",
+            "2025 жылғы 21 наурызда Түркістан әкімдігі Тәуке хан даңғылында наурыз жәрмеңкесін "
+            "ашты. Жетісу мен Шымкенттен келген фермерлер 340 тонна өнім әкелді.\n\n"
             "Жәрмеңке 24 наурызға дейін жалғасады: 120 сауда орны және Отырар сазы оркестрінің "
             "концерті.",
         ),
@@ -203,19 +203,19 @@ TRANSLATED = [
     {
         "en": (
             "Shymkent hosts a forum of young engineers",
-            "On 14 October 2024 Shymkent hosted a forum of 600 young engineers from Kazakhstan, "
-            "Uzbekistan and Kyrgyzstan. Minister Yerlan Sadykov presented 45 research grants.\n\n"
+            "On 14 October 2024 Shymkent hosted a forum of 600 young engineers from Uzbekistan, "
+            "Kyrgyzstan and Tajikistan. Minister Yerlan Sadykov presented 45 research grants.\n\n"
             "The next forum will take place in Aktau in 2025.",
         ),
         "ru": (
             "В Шымкенте прошёл форум молодых инженеров",
-            "14 октября 2024 года в Шымкенте прошёл форум 600 молодых инженеров из Казахстана, "
-            "Узбекистана и Кыргызстана. Министр Ерлан Садыков вручил 45 исследовательских "
+            "14 октября 2024 года в Шымкенте прошёл форум 600 молодых инженеров из Узбекистана, "
+            "Кыргызстана и Таджикистана. Министр Ерлан Садыков вручил 45 исследовательских "
             "грантов.\n\nСледующий форум пройдёт в Актау в 2025 году.",
         ),
         "kk": (
             "Шымкентте жас инженерлер форумы өтті",
-            "2024 жылғы 14 қазанда Шымкентте Қазақстан, Өзбекстан және Қырғызстаннан келген 600 "
+            "2024 жылғы 14 қазанда Шымкентте Өзбекстан, Қырғызстан және Тәжікстаннан келген 600 "
             "жас инженердің форумы өтті. Министр Ерлан Садықов 45 зерттеу грантын табыс етті.\n\n"
             "Келесі форум 2025 жылы Ақтауда өтеді.",
         ),
@@ -223,9 +223,9 @@ TRANSLATED = [
     },
 ]
 REPOST = (
-    "Nauryz in Almaty: 340 tonnes of produce at the fair",
+    "Nauryz in Turkistan: 340 tonnes of produce at the fair",
     "Central Asia News Wire",
-    "Photo: the Akimat of Almaty press service.",
+    "Photo: the Akimat of Turkistan press service.",
 )
 
 
@@ -241,7 +241,7 @@ def translated() -> list[dict[str, str]]:
                     "title": title,
                     "published_on": group["day"],
                     "body": body,
-                    "source": "Akimat of Almaty" if n == 0 else "Ministry of Science",
+                    "source": "Akimat of Turkistan" if n == 0 else "Ministry of Science",
                     "language": language,
                 }
             )

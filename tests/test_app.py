@@ -83,7 +83,7 @@ def test_a_missing_database_is_a_503_problem_without_sql(tmp_path: Path) -> None
 
 def test_healthz_and_readyz(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
-    assert client.get("/readyz").json() == {"status": "ready", "revision": "0005"}
+    assert client.get("/readyz").json() == {"status": "ready", "revision": "0006"}
 
 
 def test_readyz_is_503_on_an_unmigrated_database(tmp_path: Path) -> None:
@@ -95,7 +95,7 @@ def test_readyz_is_503_on_an_unmigrated_database(tmp_path: Path) -> None:
         response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["detail"] == (
-        "The database is at schema revision none, not 0005: run `pressroom migrate`."
+        "The database is at schema revision none, not 0006: run `pressroom migrate`."
     )
 
 
@@ -165,6 +165,7 @@ def test_every_operation_documents_its_responses_with_examples(client: TestClien
         ("/v1/press-releases/{key}", "get"),
         ("/v1/press-releases/{key}/versions", "get"),
         ("/v1/press-releases/{key}/versions/{number}", "get"),
+        ("/v1/press-releases/{key}/related", "get"),
         ("/v1/search", "get"),
         ("/v1/feed.atom", "get"),
         ("/v1/changes", "get"),
@@ -190,6 +191,7 @@ def test_every_operation_documents_its_responses_with_examples(client: TestClien
         "/v1/press-releases/{key}": {"404", "410", "422", "500", "503"},
         "/v1/press-releases/{key}/versions": {"400", "404", "410", "422", "500", "503"},
         "/v1/press-releases/{key}/versions/{number}": {"404", "410", "422", "500", "503"},
+        "/v1/press-releases/{key}/related": {"404", "410", "422", "500", "503"},
         "/v1/changes": {"400", "422", "500", "503"},
         "/healthz": {"500"},
         "/readyz": {"500", "503"},

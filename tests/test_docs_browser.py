@@ -50,6 +50,7 @@ def test_swagger_ui_renders_every_operation(live_server: str, tmp_path: Path) ->
         "/v1/press-releases/{key}",
         "/v1/press-releases/{key}/versions",
         "/v1/press-releases/{key}/versions/{number}",
+        "/v1/press-releases/{key}/related",
         "/v1/search",
         "/v1/feed.atom",
         "/v1/changes",

@@ -230,7 +230,7 @@ class TestCommandLine:
         monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
         assert main(["ingest", str(SEED)]) == 2
         assert capsys.readouterr().err == (
-            "pressroom: the database is at schema revision none, not 0005: "
+            "pressroom: the database is at schema revision none, not 0006: "
             "run `pressroom migrate` first\n"
         )
 

@@ -119,9 +119,12 @@ EXPECTED = {
     "tables": [
         "alembic_version",
         "press_release",
+        "press_release_band",
         "press_release_change",
+        "press_release_link",
         "press_release_passage",
         "press_release_search",
+        "press_release_translation_of",
         "press_release_version",
         "search_analyser",
         "search_term",
@@ -130,6 +133,9 @@ EXPECTED = {
         [f"press_release.{name}" for name in RELEASE_COLUMNS]
         + [f"press_release_version.{name}" for name in VERSION_COLUMNS]
         + [f"press_release_change.{name}" for name in ("at", "kind", "release_id", "seq")]
+        + [f"press_release_band.{name}" for name in ("band", "release_id")]
+        + [f"press_release_link.{name}" for name in ("kind", "other_id", "release_id", "stated")]
+        + [f"press_release_translation_of.{name}" for name in ("external_id", "release_id")]
         + [
             f"press_release_passage.{name}"
             for name in ("body", "id", "release_id", "search_vector", "start")
@@ -157,6 +163,10 @@ EXPECTED = {
             "ix_press_release_search_vector",
             "ix_press_release_search_published_on_id",
             "pk_search_term",
+            "pk_press_release_band",
+            "pk_press_release_link",
+            "pk_press_release_translation_of",
+            "ix_press_release_translation_of_external_id",
         ]
     ),
     # the index is written by the application (app/search/index.py), not by triggers; the text

@@ -110,7 +110,7 @@ EXAMPLES = examples()
 
 
 def test_the_readme_has_its_examples() -> None:
-    assert len(EXAMPLES) == 10
+    assert len(EXAMPLES) == 15
 
 
 @pytest.mark.parametrize(("command", "shown"), EXAMPLES, ids=[c for c, _ in EXAMPLES])

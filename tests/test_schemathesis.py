@@ -48,6 +48,7 @@ def test_every_documented_operation_is_fuzzed() -> None:
         ("/v1/feed.atom", "GET"),
         ("/v1/press-releases", "GET"),
         ("/v1/press-releases/{key}", "GET"),
+        ("/v1/press-releases/{key}/related", "GET"),
         ("/v1/press-releases/{key}/versions", "GET"),
         ("/v1/press-releases/{key}/versions/{number}", "GET"),
         ("/v1/search", "GET"),

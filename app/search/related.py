@@ -7,8 +7,10 @@ distinctive words as a weighted query (Lucene's "more like this", in a bounded f
 2. Each candidate's document frequency is read where the search budget reads it: on the sample of
    the SAMPLE newest releases (app/search/budget.py). Its weight is BM25's: the inverse document
    frequency, log(1 + (S - n + 0.5) / (n + 0.5)), times the saturated term frequency,
-   tf (k1 + 1) / (tf + k1). The QUERY_TERMS heaviest make the query: in a large archive, rare
-   words; a word most releases hold weighs next to nothing.
+   tf (k1 + 1) / (tf + k1). The QUERY_TERMS heaviest that another release holds make the query
+   (a word no other release holds is the heaviest and finds nothing: Lucene's MoreLikeThis leaves
+   such words out by a minimum document frequency); a word most releases hold weighs next to
+   nothing.
 3. Each query word's newest HOLDERS releases add its weight to their score; the best `limit`,
    ties by the newest, are the answer: never the release itself, its translations or its
    duplicates (app/ingest/links.py).
@@ -55,7 +57,7 @@ def _candidates(title: str, body: str, language: str | None) -> Counter[str]:
 def query_terms(
     index: Index, title: str, body: str, language: str | None
 ) -> list[tuple[str, float]]:
-    """The release's most distinctive words and their weights, heaviest first."""
+    """The release's candidate words and their weights, heaviest first."""
     frequent = _candidates(title, body, language).most_common(TERMS)
     if not frequent:
         return []
@@ -68,7 +70,7 @@ def query_terms(
         idf = math.log(1 + (size - n + 0.5) / (n + 0.5))
         weighted.append((word, idf * tf * (K1 + 1) / (tf + K1)))
     weighted.sort(key=lambda item: (-item[1], item[0]))
-    return weighted[:QUERY_TERMS]
+    return weighted
 
 
 def related(
@@ -82,11 +84,13 @@ def related(
 ) -> list[int]:
     """The ids of the `limit` releases closest in content, best first."""
     scores: dict[int, float] = {}
+    used = 0
     for word, weight in query_terms(index, title, body, language):
-        for release_id in index.holders(word, HOLDERS):
+        holders = [i for i in index.holders(word, HOLDERS) if i not in leave_out]
+        for release_id in holders:
             scores[release_id] = scores.get(release_id, 0.0) + weight
-    ranked = sorted(
-        (item for item in scores.items() if item[0] not in leave_out),
-        key=lambda item: (-item[1], -item[0]),
-    )
+        used += bool(holders)
+        if used == QUERY_TERMS:
+            break
+    ranked = sorted(scores.items(), key=lambda item: (-item[1], -item[0]))
     return [release_id for release_id, _ in ranked[:limit]]

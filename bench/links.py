@@ -1,0 +1,109 @@
+"""What links cost a reader: related releases, a search that makes a suggestion, and the detail
+(which now lists translations and duplicates), beside a list page and a search for a word as it is
+spelt, in-process (the ASGI app called directly, as bench/in_process.py does), interleaved.
+
+    python -m bench.links --db bench/out/bench-100000.db [--rounds 3] [--count 300]
+
+Every request is another: related releases of a random release; a search for a random word of the
+index with one letter changed, left out or swapped (nothing found, so the suggestion is looked
+for); the same words spelt right; the detail of a random release. p50 and p95 of each request's
+own time; the worst round's median is kept, so that a quiet round does not flatter.
+"""
+
+import argparse
+import asyncio
+import random
+import sqlite3
+import statistics
+import sys
+import time
+from collections.abc import MutableMapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from bench.in_process import receive, scope, started_app
+from bench.results import Report
+
+
+def _misspelt(word: str, rng: random.Random) -> str:
+    at = rng.randrange(1, len(word) - 1)
+    edit = rng.choice(("delete", "replace", "swap"))
+    if edit == "delete":
+        return word[:at] + word[at + 1 :]
+    if edit == "swap":
+        return word[: at - 1] + word[at] + word[at - 1] + word[at + 1 :]
+    return word[:at] + rng.choice("aeioukrst") + word[at + 1 :]
+
+
+async def _measure(db: str, rounds: int, count: int) -> dict[str, list[float]]:
+    app, lifespan = await started_app(db)
+    statuses: list[int] = []
+    bodies: list[bytes] = []
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            statuses.append(message["status"])
+        elif message["type"] == "http.response.body":
+            bodies.append(message.get("body", b""))
+
+    with sqlite3.connect(db) as connection:
+        ids = [row[0] for row in connection.execute("SELECT id FROM press_release")]
+        words = [
+            row[0]
+            for row in connection.execute(
+                "SELECT term FROM search_term WHERE length(term) BETWEEN 6 AND 12 "
+                "AND term GLOB '[a-z]*' AND term NOT GLOB '*[^a-z]*'"
+            )
+        ]
+    rng = random.Random(16)
+    spelt = rng.sample(words, min(len(words), count * rounds))
+    shapes = {
+        "list page of 20": lambda n: ("/v1/press-releases", b"limit=20"),
+        "detail": lambda n: (f"/v1/press-releases/{rng.choice(ids)}", b""),
+        "related, 10": lambda n: (f"/v1/press-releases/{rng.choice(ids)}/related", b"limit=10"),
+        "search, spelt right": lambda n: ("/v1/search", urlencode({"q": spelt[n]}).encode()),
+        "search, misspelt (suggests)": lambda n: (
+            "/v1/search",
+            urlencode({"q": _misspelt(spelt[n], rng)}).encode(),
+        ),
+    }
+    worst: dict[str, list[float]] = {}
+    for round_ in range(rounds):
+        for name, make in shapes.items():
+            requests = [make(round_ * count + n) for n in range(count)]
+            took = []
+            for path, query in requests:
+                start = time.perf_counter()
+                await app(scope(path, query), receive, send)
+                took.append((time.perf_counter() - start) * 1e3)
+            took.sort()
+            if name not in worst or statistics.median(took) > statistics.median(worst[name]):
+                worst[name] = took
+    lifespan.cancel()
+    if set(statuses) != {200}:
+        raise SystemExit(f"unexpected answers: {sorted(set(statuses))}")
+    return worst
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", default="bench/out/bench-100000.db")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--count", type=int, default=300)
+    args = parser.parse_args()
+    found = asyncio.run(_measure(str(Path(args.db).resolve()), args.rounds, args.count))
+    out = Report("links")
+    out(f"{args.count} requests a round, each another; the worst of {args.rounds} rounds")
+    out()
+    out("| request | p50 ms | p95 ms |")
+    out("|---|---|---|")
+    for name, took in found.items():
+        p95 = took[int(len(took) * 0.95) - 1]
+        out(f"| {name} | {statistics.median(took):.2f} | {p95:.2f} |")
+    out.write()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
