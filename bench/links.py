@@ -17,7 +17,7 @@ import sqlite3
 import statistics
 import sys
 import time
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -58,15 +58,28 @@ async def _measure(db: str, rounds: int, count: int) -> dict[str, list[float]]:
         ]
     rng = random.Random(16)
     spelt = rng.sample(words, min(len(words), count * rounds))
-    shapes = {
-        "list page of 20": lambda n: ("/v1/press-releases", b"limit=20"),
-        "detail": lambda n: (f"/v1/press-releases/{rng.choice(ids)}", b""),
-        "related, 10": lambda n: (f"/v1/press-releases/{rng.choice(ids)}/related", b"limit=10"),
-        "search, spelt right": lambda n: ("/v1/search", urlencode({"q": spelt[n]}).encode()),
-        "search, misspelt (suggests)": lambda n: (
-            "/v1/search",
-            urlencode({"q": _misspelt(spelt[n], rng)}).encode(),
-        ),
+
+    def listed(n: int) -> tuple[str, bytes]:
+        return "/v1/press-releases", b"limit=20"
+
+    def detail(n: int) -> tuple[str, bytes]:
+        return f"/v1/press-releases/{rng.choice(ids)}", b""
+
+    def related(n: int) -> tuple[str, bytes]:
+        return f"/v1/press-releases/{rng.choice(ids)}/related", b"limit=10"
+
+    def right(n: int) -> tuple[str, bytes]:
+        return "/v1/search", urlencode({"q": spelt[n]}).encode()
+
+    def misspelt(n: int) -> tuple[str, bytes]:
+        return "/v1/search", urlencode({"q": _misspelt(spelt[n], rng)}).encode()
+
+    shapes: dict[str, Callable[[int], tuple[str, bytes]]] = {
+        "list page of 20": listed,
+        "detail": detail,
+        "related, 10": related,
+        "search, spelt right": right,
+        "search, misspelt (suggests)": misspelt,
     }
     worst: dict[str, list[float]] = {}
     for round_ in range(rounds):

@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -177,7 +178,7 @@ def release(n: int, rng: random.Random) -> dict[str, str]:
 # A few releases published in all three languages, as a ministry publishes them: the same day,
 # the same source, the same figures and names (Pressroom links them as translations at ingest),
 # and one reposted by another site with another headline (a near-duplicate).
-TRANSLATED = [
+TRANSLATED: list[dict[str, Any]] = [
     {
         "en": (
             "Nauryz fair opens in Turkistan",
@@ -231,7 +232,7 @@ REPOST = (
 
 def translated() -> list[dict[str, str]]:
     """The releases published in three languages, and the repost."""
-    found = []
+    found: list[dict[str, str]] = []
     for n, group in enumerate(TRANSLATED):
         for language in ("en", "ru", "kk"):
             title, body = group[language]
