@@ -204,9 +204,11 @@ def _capped(shape: FilterShape) -> Statement:
     return Statement(select(func.count()).select_from(found.subquery()))
 
 
-_HOLDERS = Statement(
-    select(s.id).where(_MATCH).order_by(s.id.desc()).limit(bindparam("n", type_=Integer))
+# The newest `n` holders of a word, as one array: thousands of ids, one value to read.
+_newest_holders = (
+    select(s.id).where(_MATCH).order_by(s.id.desc()).limit(bindparam("n", type_=Integer)).subquery()
 )
+_HOLDERS = Statement(select(func.array_agg(_newest_holders.c.id)))
 
 
 class PostgresSearch:
@@ -253,8 +255,8 @@ class PostgresSearch:
             return {row["word"]: row["n"] for row in found}
 
         def holders(word: str, n: int) -> list[int]:
-            found = snapshot.rows(_HOLDERS, {"tsquery": _lexeme(word), "n": n})
-            return [row["id"] for row in found]
+            found: list[int] | None = snapshot.scalar(_HOLDERS, {"tsquery": _lexeme(word), "n": n})
+            return found or []
 
         def archive_size() -> int:
             return snapshot.count(_ARCHIVE_SIZE, {}) or 0

@@ -7,7 +7,9 @@ distinctive words as a weighted query (Lucene's "more like this", in a bounded f
 2. Each candidate's document frequency is read where the search budget reads it: on the sample of
    the SAMPLE newest releases (app/search/budget.py). Its weight is BM25's: the inverse document
    frequency, log(1 + (S - n + 0.5) / (n + 0.5)), times the saturated term frequency,
-   tf (k1 + 1) / (tf + k1). The QUERY_TERMS heaviest that another release holds make the query
+   tf (k1 + 1) / (tf + k1). A word held by more than MOST_SHARE of the sample is left out (in an
+   archive of at least SAMPLE releases). The QUERY_TERMS heaviest that another release holds
+   make the query
    (a word no other release holds is the heaviest and finds nothing: Lucene's MoreLikeThis leaves
    such words out by a minimum document frequency); a word most releases hold weighs next to
    nothing.
@@ -29,7 +31,8 @@ from app.text.analyser import terms
 
 TERMS = 32
 QUERY_TERMS = 12
-HOLDERS = 1000
+HOLDERS = 500
+MOST_SHARE = 0.1  # a word more of the sample holds distinguishes nothing (and costs most)
 K1 = 1.2
 READ_CHARS = 20_000  # of a long release's body, the first this many characters are read
 
@@ -67,6 +70,8 @@ def query_terms(
     weighted = []
     for word, tf in frequent:
         n = counts.get(word, 0)
+        if n > MOST_SHARE * size and size >= SAMPLE:
+            continue
         idf = math.log(1 + (size - n + 0.5) / (n + 0.5))
         weighted.append((word, idf * tf * (K1 + 1) / (tf + K1)))
     weighted.sort(key=lambda item: (-item[1], item[0]))

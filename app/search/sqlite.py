@@ -6,6 +6,7 @@ fetches releases only for the page it returns (app/search/sqlite_hits.py): joini
 the table before ranking costs several times the engine's own floor on a large archive.
 """
 
+import json
 from collections.abc import Sequence
 from functools import cache, lru_cache
 from typing import Any
@@ -209,9 +210,15 @@ def _capped(shape: FilterShape) -> Statement:
     return Statement(select(func.count()).select_from(found.subquery()))
 
 
-_HOLDERS = Statement(
-    select(fts.c.rowid.label("id")).where(_MATCH).order_by(fts.c.rowid.desc()).limit(bindparam("n"))
+# The newest `n` holders of a word, as one JSON array: thousands of ids, one value to read.
+_newest_holders = (
+    select(fts.c.rowid.label("id"))
+    .where(_MATCH)
+    .order_by(fts.c.rowid.desc())
+    .limit(bindparam("n"))
+    .subquery()
 )
+_HOLDERS = Statement(select(func.json_group_array(_newest_holders.c.id)))
 
 
 class SqliteSearch:
@@ -264,8 +271,10 @@ class SqliteSearch:
             }
 
         def holders(word: str, n: int) -> list[int]:
-            found = snapshot.rows(_HOLDERS, {"match": fts5_string(word), "n": n})
-            return [row["id"] for row in found]
+            found: list[int] = json.loads(
+                snapshot.scalar(_HOLDERS, {"match": fts5_string(word), "n": n})
+            )
+            return found
 
         return related.Index(lambda: _archive_size(snapshot), counts, holders)
 
