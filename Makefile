@@ -100,6 +100,7 @@ bench: install
 	$(VENV)/bin/python -m bench.ingest_speed --archive bench/out/archive-100000.jsonl
 	$(VENV)/bin/python -m bench.load --db bench/out/bench-100000.db
 	$(VENV)/bin/python -m bench.change_feed --db bench/out/bench-100000.db
+	$(VENV)/bin/python -m bench.links --db bench/out/bench-100000.db
 	@if $(VENV)/bin/python -c "import sys, psycopg; psycopg.connect(sys.argv[1]).close()" \
 	    "$$(echo '$(BENCH_POSTGRES)' | sed 's/+psycopg//')" 2>/dev/null; then \
 	  postgres="--postgres $(BENCH_POSTGRES)"; \
