@@ -100,7 +100,6 @@ bench: install
 	$(VENV)/bin/python -m bench.ingest_speed --archive bench/out/archive-100000.jsonl
 	$(VENV)/bin/python -m bench.load --db bench/out/bench-100000.db
 	$(VENV)/bin/python -m bench.change_feed --db bench/out/bench-100000.db
-	$(VENV)/bin/python -m bench.links --db bench/out/bench-100000.db
 	@if $(VENV)/bin/python -c "import sys, psycopg; psycopg.connect(sys.argv[1]).close()" \
 	    "$$(echo '$(BENCH_POSTGRES)' | sed 's/+psycopg//')" 2>/dev/null; then \
 	  postgres="--postgres $(BENCH_POSTGRES)"; \
@@ -108,6 +107,7 @@ bench: install
 	$(VENV)/bin/python -m bench.long_releases $$postgres \
 	&& $(VENV)/bin/python -m bench.broad_queries $$postgres \
 	&& $(VENV)/bin/python -m bench.storm $$postgres \
+	&& $(VENV)/bin/python -m bench.links $$postgres \
 	&& { [ -z "$$postgres" ] || $(VENV)/bin/python -m bench.engines $$postgres; }
 
 format: install

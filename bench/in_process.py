@@ -55,12 +55,13 @@ async def receive() -> dict[str, Any]:
 
 
 async def started_app(db: str) -> tuple[Any, asyncio.Task[None]]:
-    """The app on the SQLite database `db`, its lifespan started; and the lifespan's task, to
-    cancel when done."""
+    """The app on the SQLite database file `db` (or the database at the URL `db`), its lifespan
+    started; and the lifespan's task, to cancel when done."""
     from app.config import Settings  # noqa: PLC0415  (the checkout's own, from sys.path)
     from app.main import create_app  # noqa: PLC0415
 
-    app = create_app(Settings(database_url=f"sqlite:///{db}", log_level="warning"))
+    url = db if "://" in db else f"sqlite:///{db}"
+    app = create_app(Settings(database_url=url, log_level="warning"))
     started = asyncio.Event()
 
     async def lifespan_receive() -> dict[str, Any]:

@@ -2,13 +2,17 @@
 (which now lists translations and duplicates), beside a list page and a search for a word as it is
 spelt, in-process (the ASGI app called directly, as bench/in_process.py does), interleaved.
 
-    python -m bench.links --db bench/out/bench-100000.db [--rounds 3] [--count 300]
+    python -m bench.links --db bench/out/bench-100000.db [--rounds 3] [--count 300] \
+        [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
 
 Every request is another: related releases of a random release; a search for a word of the index
 that 10 to 1,000 releases hold, spelt right (more than 3 found: no suggestion is looked for), and
 the same words with one letter changed, left out or swapped (little or nothing found: the
 suggestion is looked for); the detail of a random release. p50 and p95 of each request's
-own time; the worst round's median is kept, so that a quiet round does not flatter.
+own time; the worst round's median is kept, so that a quiet round does not flatter. With
+`--postgres`, the same requests on PostgreSQL too (the archive loaded there once, as
+bench/postgres_archive.py does: the same releases under the same ids), the ids and words drawn
+from the SQLite file.
 """
 
 import argparse
@@ -24,6 +28,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from bench.in_process import receive, scope, started_app
+from bench.postgres_archive import archive_database
 from bench.results import Report
 
 
@@ -37,8 +42,8 @@ def _misspelt(word: str, rng: random.Random) -> str:
     return word[:at] + rng.choice("aeioukrst") + word[at + 1 :]
 
 
-async def _measure(db: str, rounds: int, count: int) -> dict[str, list[float]]:
-    app, lifespan = await started_app(db)
+async def _measure(db: str, serve: str, rounds: int, count: int) -> dict[str, list[float]]:
+    app, lifespan = await started_app(serve)
     statuses: list[int] = []
     bodies: list[bytes] = []
 
@@ -104,18 +109,27 @@ async def _measure(db: str, rounds: int, count: int) -> dict[str, list[float]]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", default="bench/out/bench-100000.db")
+    parser.add_argument("--archive", type=Path, default=Path("bench/out/archive-100000.jsonl"))
+    parser.add_argument("--postgres", help="also on PostgreSQL: a server URL to load it into")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--count", type=int, default=300)
     args = parser.parse_args()
-    found = asyncio.run(_measure(str(Path(args.db).resolve()), args.rounds, args.count))
+    db = str(Path(args.db).resolve())
+    runs = {"SQLite": db}
+    if args.postgres:
+        runs["PostgreSQL"] = archive_database(args.postgres, [args.archive])
     out = Report("links")
     out(f"{args.count} requests a round, each another; the worst of {args.rounds} rounds")
-    out()
-    out("| request | p50 ms | p95 ms |")
-    out("|---|---|---|")
-    for name, took in found.items():
-        p95 = took[int(len(took) * 0.95) - 1]
-        out(f"| {name} | {statistics.median(took):.2f} | {p95:.2f} |")
+    for engine, serve in runs.items():
+        found = asyncio.run(_measure(db, serve, args.rounds, args.count))
+        out()
+        out(f"**{engine}**")
+        out()
+        out("| request | p50 ms | p95 ms |")
+        out("|---|---|---|")
+        for name, took in found.items():
+            p95 = took[int(len(took) * 0.95) - 1]
+            out(f"| {name} | {statistics.median(took):.2f} | {p95:.2f} |")
     out.write()
     return 0
 

@@ -59,4 +59,4 @@ def test_swagger_ui_renders_every_operation(live_server: str, tmp_path: Path) ->
         "/",
     ):
         assert f'data-path="{path}"' in dom, path
-    assert dom.count('class="opblock opblock-get') == 10
+    assert dom.count('class="opblock opblock-get') == 11

@@ -27,7 +27,7 @@ MUCH_MORE = 5
 CAP = 1000
 MIN_LETTERS = 3
 MOST_CANDIDATES = 24  # counted per word, at most
-MOST_WORDS = 4  # corrected per query, at most
+MOST_WORDS = 4  # words looked at per query, at most (the first in code point order)
 LATIN = "abcdefghijklmnopqrstuvwxyz"
 CYRILLIC_LETTERS = "абвгдеёжзийклмнопрстуфхцчшщъыьэюяәғқңөұүһі"
 KAZAKH_PAIRS = {"а": "ә", "г": "ғ", "к": "қ", "н": "ң", "о": "ө", "у": "ұү", "х": "һ", "и": "і"}
@@ -117,11 +117,8 @@ def suggest(text: str, query: AllOf, total: int, index: Index) -> str | None:
         return None
     wanted = {w.folded for node in _looked_for(query) for w in words(node.text)}
     corrections: dict[str, str] = {}
-    for word in sorted(wanted):
-        if len(corrections) == MOST_WORDS:
-            break
-        if len(word) < MIN_LETTERS or not word.isalpha():
-            continue
+    eligible = [w for w in sorted(wanted) if len(w) >= MIN_LETTERS and w.isalpha()]
+    for word in eligible[:MOST_WORDS]:
         if (better := _correction(word, index)) is not None and better != word:
             corrections[word] = better
     if not corrections:
