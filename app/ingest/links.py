@@ -3,9 +3,9 @@ input, or found) and near-duplicates (found). Each link is two rows of press_rel
 each way.
 
 A run notes the releases it writes (`Links.written`): their body's MinHash bands
-(app/text/shingles.py, computed with the analysis, off the writer's core) are stored, and the
-releases are linked when the run ends (`Links.finish`), set-based, against the whole archive and
-one another:
+(app/text/shingles.py, computed with the analysis, off the writer's core) are kept in a
+temporary table, and when the run ends (`Links.finish`) they join the band table and the releases
+are linked, set-based, against the whole archive and one another:
 
 - Stated translations: a JSON Lines `translation_of` names another release by external id. The
   statement is kept (press_release_translation_of) until that release exists, in this run or a
@@ -178,14 +178,19 @@ class Links:
         their statements noted, the published ones linked when the run ends."""
         if not releases:
             return
-        rows = sorted(
-            (key, release_id)
-            for release_id, release, _ in releases
-            for key in keys.get(release.external_id, ())
-        )
-        _add_bands(self.connection, rows, _run_bands.name)
+        self.banded([(i, keys.get(release.external_id, [])) for i, release, _ in releases])
         self.stated([(i, r) for i, r, _ in releases if r.translation_of is not None])
         self.pend([i for i, release, _ in releases if release.withdrawal is None])
+
+    def banded(self, releases: Sequence[tuple[int, list[int]]]) -> None:
+        """These (id, band keys) releases' bands, kept for the end of the run (`finish` adds them
+        to the band table in key order)."""
+        rows = [(key, release_id) for release_id, keys in releases for key in keys]
+        if rows:
+            statement = (
+                f"INSERT INTO {_run_bands.name} (band, release_id) {_band_rows(self.connection)}"
+            )
+            self.connection.execute(text(statement), _band_params(self.connection, rows))
 
     def changing(self, releases: Sequence[tuple[int, str]]) -> None:
         """These (id, body as stored) releases are about to change: the links found for them
@@ -382,25 +387,23 @@ def _band_params(connection: Connection, rows: list[tuple[int, int]]) -> dict[st
     return {"bands": list(bands), "ids": list(ids)}
 
 
-def _add_bands(connection: Connection, rows: list[tuple[int, int]], table: str = band.name) -> None:
-    """Store these (band, release id) rows in `table`."""
-    if rows:
-        statement = f"INSERT INTO {table} (band, release_id) {_BAND_ROWS[connection.dialect.name]}"
-        connection.execute(text(statement), _band_params(connection, rows))
+def _band_rows(connection: Connection) -> str:
+    """The SELECT that reads (band, release id) rows bound as `_band_params` binds them."""
+    return _BAND_ROWS[connection.dialect.name]
 
 
 def forget_bands(connection: Connection, releases: Sequence[tuple[int, str]]) -> None:
     """Delete the bands of these (id, body as stored) releases: computed again from the body,
     as they were when it was stored (they depend on its words alone)."""
     keys = bands([words(body) for _, body in releases])
-    rows = sorted((k, i) for (i, _), ks in zip(releases, keys, strict=True) for k in ks)
+    rows = [(k, i) for (i, _), ks in zip(releases, keys, strict=True) for k in ks]
     if rows:
-        statement = _FORGET_BAND_ROWS.format(rows=_BAND_ROWS[connection.dialect.name])
+        statement = _FORGET_BAND_ROWS.format(rows=_band_rows(connection))
         connection.execute(text(statement), _band_params(connection, rows))
 
 
 _PUBLISHED_BODIES = text(
-    "SELECT id, body, language FROM press_release WHERE id > :after AND state = 'published' "
+    "SELECT id, body FROM press_release WHERE id > :after AND state = 'published' "
     "ORDER BY id LIMIT :n"
 )
 
@@ -412,8 +415,7 @@ def link_archive(connection: Connection) -> int:
     after, count = 0, 0
     while rows := connection.execute(_PUBLISHED_BODIES, {"after": after, "n": LINK_BATCH}).all():
         keys = bands([words(row.body) for row in rows])
-        found = sorted((k, row.id) for row, ks in zip(rows, keys, strict=True) for k in ks)
-        _add_bands(connection, found, _run_bands.name)
+        run.banded([(row.id, ks) for row, ks in zip(rows, keys, strict=True)])
         run.pend([row.id for row in rows])
         after, count = rows[-1].id, count + len(rows)
     run.finish()
