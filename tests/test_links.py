@@ -4,6 +4,7 @@ correction does to them."""
 
 import itertools
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +12,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
-from app.ingest.command import ingest
+from app.ingest.command import Report, ingest
 from app.ingest.lifecycle import change_state
+from app.text.shingles import bands, words
 from tests.fixtures.lifecycle import jsonl_writer, line
+from tests.fixtures.problems import assert_problem
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TRANSLATION_SET = FIXTURES / "translation_set.jsonl"
@@ -56,6 +59,29 @@ def _links(engine: Engine, kind: str) -> set[frozenset[str]]:
     found = _pairs([(a, b) for a, b in rows])
     assert len(rows) == 2 * len(found)  # one row each way
     return found
+
+
+def _bands(engine: Engine, external_id: str) -> list[int]:
+    """The band keys stored for the release, in order."""
+    with engine.connect() as connection:
+        found = connection.execute(
+            text(
+                "SELECT b.band FROM press_release_band AS b JOIN press_release AS r "
+                "ON r.id = b.release_id WHERE r.external_id = :id ORDER BY b.band"
+            ),
+            {"id": external_id},
+        )
+        return list(found.scalars())
+
+
+def _loader(engine: Engine, tmp_path: Path) -> Callable[..., Report]:
+    """Ingest JSON Lines lines, each call a run of its own."""
+    write = jsonl_writer(tmp_path)
+
+    def load(*lines: str) -> Report:
+        return ingest(engine, [write(*lines)])
+
+    return load
 
 
 def _listed(client: TestClient) -> list[dict[str, Any]]:
@@ -119,19 +145,14 @@ def test_the_detail_lists_the_translations_by_language(engine: Engine, client: T
 def test_stated_translations_link_across_runs_and_transitively(
     engine: Engine, client: TestClient, tmp_path: Path
 ) -> None:
-    write = jsonl_writer(tmp_path)
+    load = _loader(engine, tmp_path)
     # the English and Russian versions name the Kazakh one, which comes in a later run
-    ingest(
-        engine,
-        [
-            write(
-                line("visa-en", "Visa rules", "New visa rules apply.", translation_of="visa-kk"),
-                line("visa-ru", "Визы", "Новые правила.", language="ru", translation_of="visa-kk"),
-            )
-        ],
+    load(
+        line("visa-en", "Visa rules", "New visa rules apply.", translation_of="visa-kk"),
+        line("visa-ru", "Визы", "Новые правила.", language="ru", translation_of="visa-kk"),
     )
     assert _links(engine, "translation") == set()
-    ingest(engine, [write(line("visa-kk", "Виза", "Жаңа ережелер.", language="kk"))])
+    load(line("visa-kk", "Виза", "Жаңа ережелер.", language="kk"))
     assert _links(engine, "translation") == _pairs(
         [("visa-en", "visa-kk"), ("visa-ru", "visa-kk"), ("visa-en", "visa-ru")]
     )
@@ -146,15 +167,10 @@ def test_stated_translations_link_across_runs_and_transitively(
 def test_a_withdrawn_translation_leaves_the_detail_and_comes_back_restored(
     engine: Engine, client: TestClient, tmp_path: Path
 ) -> None:
-    write = jsonl_writer(tmp_path)
-    ingest(
-        engine,
-        [
-            write(
-                line("a-en", "Visa rules", "New visa rules apply."),
-                line("a-ru", "Визы", "Новые правила.", language="ru", translation_of="a-en"),
-            )
-        ],
+    load = _loader(engine, tmp_path)
+    load(
+        line("a-en", "Visa rules", "New visa rules apply."),
+        line("a-ru", "Визы", "Новые правила.", language="ru", translation_of="a-en"),
     )
     assert _ids(_detail(client, "a-en")["translations"]) == ["a-ru"]
     assert change_state(engine, "withdraw", ["a-ru"], reason="wrong text").exit_status == 0
@@ -170,22 +186,15 @@ def _story(external_id: str, title: str, paragraphs: list[str], day: str, **more
 def test_near_duplicates_are_grouped_and_translations_and_other_texts_are_not(
     engine: Engine, client: TestClient, tmp_path: Path
 ) -> None:
-    write = jsonl_writer(tmp_path)
-    report = ingest(
-        engine,
-        [
-            write(
-                _story("original", "Energy forum opens in Aktau", STORY, "2026-03-02"),
-                _story("headline", "Aktau hosts the Caspian energy forum", STORY, "2026-03-03"),
-                _story("shorter", "Energy forum in Aktau", STORY[:3], "2026-03-03"),
-                _story(
-                    "credited", "Forum", [*STORY, "Photo: the forum's press service."], "2026-03-04"
-                ),
-                _story("harvest", "Record harvest", ELSEWHERE, "2026-03-02"),
-                _story("half", "Forum and harvest", STORY[:2] + ELSEWHERE[:2], "2026-03-05"),
-                _story("russian", "Форум", STORY, "2026-03-02", language="ru"),
-            )
-        ],
+    load = _loader(engine, tmp_path)
+    report = load(
+        _story("original", "Energy forum opens in Aktau", STORY, "2026-03-02"),
+        _story("headline", "Aktau hosts the Caspian energy forum", STORY, "2026-03-03"),
+        _story("shorter", "Energy forum in Aktau", STORY[:3], "2026-03-03"),
+        _story("credited", "Forum", [*STORY, "Photo: the forum's press service."], "2026-03-04"),
+        _story("harvest", "Record harvest", ELSEWHERE, "2026-03-02"),
+        _story("half", "Forum and harvest", STORY[:2] + ELSEWHERE[:2], "2026-03-05"),
+        _story("russian", "Форум", STORY, "2026-03-02", language="ru"),
     )
     assert report.rejections == []
     group = ["original", "headline", "shorter", "credited"]
@@ -199,17 +208,12 @@ def test_near_duplicates_are_grouped_and_translations_and_other_texts_are_not(
 def test_collapse_keeps_the_earliest_of_each_group_of_duplicates(
     engine: Engine, client: TestClient, tmp_path: Path
 ) -> None:
-    write = jsonl_writer(tmp_path)
-    ingest(
-        engine,
-        [
-            write(
-                _story("later", "Aktau hosts the Caspian energy forum", STORY, "2026-03-03"),
-                _story("original", "Energy forum opens in Aktau", STORY, "2026-03-02"),
-                _story("credited", "Forum", [*STORY, "Photo: press service."], "2026-03-04"),
-                _story("harvest", "Record harvest at the forum", ELSEWHERE, "2026-03-02"),
-            )
-        ],
+    load = _loader(engine, tmp_path)
+    load(
+        _story("later", "Aktau hosts the Caspian energy forum", STORY, "2026-03-03"),
+        _story("original", "Energy forum opens in Aktau", STORY, "2026-03-02"),
+        _story("credited", "Forum", [*STORY, "Photo: press service."], "2026-03-04"),
+        _story("harvest", "Record harvest at the forum", ELSEWHERE, "2026-03-02"),
     )
 
     def found(**params: str) -> tuple[int, list[str]]:
@@ -227,56 +231,62 @@ def test_collapse_keeps_the_earliest_of_each_group_of_duplicates(
     assert change_state(engine, "withdraw", ["original"], reason="wrong").exit_status == 0
     assert found(sort="oldest", collapse="duplicates") == (2, ["harvest", "later"])
     bad = client.get("/v1/search", params={"q": "forum", "collapse": "translations"})
-    assert bad.status_code == 422
+    assert (bad.status_code, bad.json()["errors"]) == (
+        422,
+        [{"parameter": "query.collapse", "message": "Input should be 'duplicates'"}],
+    )
 
 
 def test_a_collapsed_cursor_belongs_to_the_collapsed_search(
     engine: Engine, client: TestClient, tmp_path: Path
 ) -> None:
-    write = jsonl_writer(tmp_path)
+    load = _loader(engine, tmp_path)
     lines = [
         _story(
             f"r{i}", f"Forum {i}", [f"Forum story number {i} of its own."], f"2026-03-{i + 1:02d}"
         )
         for i in range(3)
     ]
-    ingest(engine, [write(*lines)])
-    page = client.get("/v1/search", params={"q": "forum", "limit": 1, "collapse": "duplicates"})
-    cursor = page.json()["next_cursor"]
-    other = client.get("/v1/search", params={"q": "forum", "limit": 1, "cursor": cursor})
-    assert other.status_code == 400
+    load(*lines)
+    collapsed = {"q": "forum", "limit": 1, "collapse": "duplicates", "sort": "oldest"}
+    cursor = client.get("/v1/search", params=collapsed).json()["next_cursor"]
+    following = client.get("/v1/search", params=collapsed | {"cursor": cursor}).json()
+    assert [hit["press_release"]["external_id"] for hit in following["items"]] == ["r1"]
+    uncollapsed = {"q": "forum", "limit": 1, "sort": "oldest", "cursor": cursor}
+    other = client.get("/v1/search", params=uncollapsed)
+    assert_problem(
+        other,
+        400,
+        "Bad Request",
+        "The cursor belongs to a different query, sort or filter set. Repeat the request that "
+        "returned it with the same parameters, or leave cursor out to start again.",
+        "/v1/search",
+    )
 
 
 def test_a_correction_links_again_and_a_purge_erases_the_links(
     engine: Engine, client: TestClient, tmp_path: Path
 ) -> None:
-    write = jsonl_writer(tmp_path)
-    ingest(
-        engine,
-        [
-            write(
-                _story("original", "Energy forum opens", STORY, "2026-03-02"),
-                _story("repost", "Aktau forum", STORY, "2026-03-03"),
-            )
-        ],
+    load = _loader(engine, tmp_path)
+    load(
+        _story("original", "Energy forum opens", STORY, "2026-03-02"),
+        _story("repost", "Aktau forum", STORY, "2026-03-03"),
     )
     assert _links(engine, "duplicate") == _pairs([("original", "repost")])
-    # corrected into another story: no longer a duplicate
-    ingest(engine, [write(_story("repost", "Harvest", ELSEWHERE, "2026-03-03"))])
+    story_bands = sorted(bands([words("\n\n".join(STORY))])[0])
+    assert _bands(engine, "repost") == story_bands
+    # corrected into another story: no longer a duplicate, and its old bands gone
+    load(_story("repost", "Harvest", ELSEWHERE, "2026-03-03"))
     assert _links(engine, "duplicate") == set()
+    assert _bands(engine, "repost") == sorted(bands([words("\n\n".join(ELSEWHERE))])[0])
     # corrected back: linked again
-    ingest(engine, [write(_story("repost", "Aktau forum", STORY, "2026-03-03"))])
+    load(_story("repost", "Aktau forum", STORY, "2026-03-03"))
     assert _links(engine, "duplicate") == _pairs([("original", "repost")])
+    assert _bands(engine, "repost") == story_bands
     assert change_state(engine, "purge", ["repost"]).exit_status == 0
     assert _links(engine, "duplicate") == set()
-    with engine.connect() as connection:
-        bands = connection.execute(
-            text(
-                "SELECT count(*) FROM press_release_band AS b JOIN press_release AS r "
-                "ON r.id = b.release_id WHERE r.external_id = 'repost'"
-            )
-        ).scalar()
-    assert bands == 0
+    assert _bands(engine, "repost") == []
+    assert _bands(engine, "original") == story_bands
     assert _detail(client, "original")["duplicates"] == []
 
 
@@ -284,16 +294,11 @@ def test_a_correction_links_again_and_a_purge_erases_the_links(
 def test_a_version_shows_the_links_as_they_are_now(
     engine: Engine, client: TestClient, tmp_path: Path, number: int
 ) -> None:
-    write = jsonl_writer(tmp_path)
-    ingest(engine, [write(line("a-en", "Visa rules", "New visa rules apply."))])
-    ingest(
-        engine,
-        [
-            write(
-                line("a-en", "Visa rules", "New visa rules apply from May."),
-                line("a-ru", "Визы", "Новые правила.", language="ru", translation_of="a-en"),
-            )
-        ],
+    load = _loader(engine, tmp_path)
+    load(line("a-en", "Visa rules", "New visa rules apply."))
+    load(
+        line("a-en", "Visa rules", "New visa rules apply from May."),
+        line("a-ru", "Визы", "Новые правила.", language="ru", translation_of="a-en"),
     )
     release = _detail(client, "a-en")
     version = client.get(f"/v1/press-releases/{release['id']}/versions/{number}").json()

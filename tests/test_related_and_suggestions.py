@@ -11,6 +11,7 @@ from sqlalchemy import Engine, text
 from app.ingest.command import ingest
 from app.ingest.lifecycle import change_state
 from tests.fixtures.lifecycle import jsonl_writer, line
+from tests.fixtures.problems import assert_problem
 
 # Three stories of three releases each, every story with words of its own, and a few words all
 # of them share (the ministry, the year).
@@ -104,18 +105,38 @@ def test_related_answers_summaries_and_bounds_its_limit(
     items = response.json()["items"]
     listed = client.get("/v1/press-releases", params={"limit": 100}).json()["items"]
     assert items == [s for s in listed if s["id"] == items[0]["id"]]
-    for limit in (0, 51):
+    for limit, message in ((0, "greater than or equal to 1"), (51, "less than or equal to 50")):
         bad = client.get(f"/v1/press-releases/{stories['visa-1']}/related", params={"limit": limit})
-        assert bad.status_code == 422
-    assert client.get("/v1/press-releases/999999/related").status_code == 404
+        assert (bad.status_code, bad.json()["errors"]) == (
+            422,
+            [{"parameter": "query.limit", "message": f"Input should be {message}"}],
+        )
+    assert_problem(
+        client.get("/v1/press-releases/999999/related"),
+        404,
+        "Not Found",
+        "No press release has the id or slug '999999'.",
+        "/v1/press-releases/999999/related",
+    )
 
 
 def test_related_of_a_withdrawn_release_is_gone(
     engine: Engine, client: TestClient, stories: dict[str, int]
 ) -> None:
     assert change_state(engine, "withdraw", ["grain-2"], reason="error").exit_status == 0
-    response = client.get(f"/v1/press-releases/{stories['grain-2']}/related")
+    release = stories["grain-2"]
+    response = client.get(f"/v1/press-releases/{release}/related")
+    problem = response.json()
     assert response.status_code == 410
+    assert problem.pop("withdrawn_at").endswith("Z")
+    assert problem == {
+        "type": "about:blank",
+        "title": "Gone",
+        "status": 410,
+        "detail": f"The press release '{release}' was withdrawn: error",
+        "instance": f"/v1/press-releases/{release}/related",
+        "reason": "error",
+    }
     # and it is no longer anyone's related release
     assert stories["grain-2"] not in _related(client, stories["grain-1"], limit=50)
 
