@@ -248,7 +248,12 @@ def test_a_collapsed_cursor_belongs_to_the_collapsed_search(
         for i in range(3)
     ]
     load(*lines)
-    collapsed = {"q": "forum", "limit": 1, "collapse": "duplicates", "sort": "oldest"}
+    collapsed: dict[str, str | int] = {
+        "q": "forum",
+        "limit": 1,
+        "collapse": "duplicates",
+        "sort": "oldest",
+    }
     cursor = client.get("/v1/search", params=collapsed).json()["next_cursor"]
     following = client.get("/v1/search", params=collapsed | {"cursor": cursor}).json()
     assert [hit["press_release"]["external_id"] for hit in following["items"]] == ["r1"]
