@@ -1,8 +1,11 @@
 """A database loaded before the text analyser (schema 0003) and then migrated answers every
-recorded request exactly as one loaded with today's code, on both engines."""
+recorded request exactly as one loaded with today's code, on both engines: and, once migration
+0006 has linked it, every release's detail and related releases too (the labelled translation set
+among them: its translations found by the migration as ingestion finds them)."""
 
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -10,13 +13,16 @@ from sqlalchemy import Engine, MetaData, Table, insert, select
 
 from app.config import Settings
 from app.db import create_db_engine
+from app.ingest.command import ingest
 from app.main import create_app
 from app.models import press_release, press_release_passage
 from app.schema_version import upgrade
 from tests.fixtures.postgres import create_database, drop_database
 from tests.fixtures.recorded_requests import load_archive, send
 from tests.fixtures.releases import Ingest
+from tests.test_links import TRANSLATION_SET
 
+Answer = tuple[int, list[tuple[str, str]], bytes]  # status, headers but the date, body
 # searches that reach the long release's passages, besides the recorded requests
 LONG_RELEASE_QUERIES = ["transit", "%22transit+talks%22", "tra*&sort=newest", "paragraph+29"]
 
@@ -45,6 +51,7 @@ def test_an_upgraded_database_answers_as_a_freshly_loaded_one(
             + "\n"
         }
     )
+    ingest(engine, [TRANSLATION_SET])
     # the same rows, written into a database at the schema before the analyser, whose own
     # triggers index them; then migrated, which analyses them again
     upgrade(old_url, "0003")
@@ -59,22 +66,40 @@ def test_an_upgraded_database_answers_as_a_freshly_loaded_one(
     old.dispose()
     upgrade(old_url, "head")
 
-    def answers(url: str) -> list[tuple[int, list[tuple[str, str]], bytes]]:
+    with engine.connect() as connection:
+        ids = sorted(connection.execute(select(press_release.c.id)).scalars())
+
+    def answers(url: str) -> tuple[list[Answer], list[Answer]]:
+        """The recorded requests' and the long release's searches; each release's detail and
+        related releases."""
+        fixed = {"X-Request-ID": "long-release"}
         with TestClient(create_app(Settings(database_url=url))) as client:
-            responses = [response for _, response in send(client)]
-            fixed = {"X-Request-ID": "long-release"}
-            responses += [
+            searched = [response for _, response in send(client)]
+            searched += [
                 client.get(f"/v1/search?q={q}", headers=fixed) for q in LONG_RELEASE_QUERIES
             ]
-        return [
-            (r.status_code, sorted((k, v) for k, v in r.headers.items() if k != "date"), r.content)
-            for r in responses
-        ]
+            releases = [
+                client.get(f"/v1/press-releases/{release_id}{path}", headers=fixed)
+                for release_id in ids
+                for path in ("", "/related")
+            ]
+        return [_answer(r) for r in searched], [_answer(r) for r in releases]
 
-    fresh_answers, upgraded_answers = answers(database_url), answers(old_url)
+    (fresh_answers, fresh_releases), upgraded = answers(database_url), answers(old_url)
     assert len(fresh_answers) >= 60
     assert sum(status == 200 for status, _, _ in fresh_answers) >= 40
     for status, _, body in fresh_answers[-len(LONG_RELEASE_QUERIES) :]:
         assert (status, b"A long release" in body) == (200, True), body
-    for fresh_answer, upgraded_answer in zip(fresh_answers, upgraded_answers, strict=True):
+    # every release answers, and the translation set's are linked (76 of its releases have a
+    # translation found: tests/test_links.py)
+    assert {status for status, _, _ in fresh_releases} == {200}
+    assert sum(b'"translations":[{' in body for _, _, body in fresh_releases) == 76
+    for fresh_answer, upgraded_answer in zip(
+        fresh_answers + fresh_releases, upgraded[0] + upgraded[1], strict=True
+    ):
         assert upgraded_answer == fresh_answer
+
+
+def _answer(response: Any) -> Answer:
+    headers = sorted((k, v) for k, v in response.headers.items() if k != "date")
+    return response.status_code, headers, response.content
