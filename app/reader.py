@@ -197,7 +197,8 @@ class Reader:
     def _postgres(self, work: Work[T], seconds: float) -> T:
         pooled = self._checkout()
         try:
-            snapshot = Snapshot(pooled.dbapi_connection, self.engine.dialect)
+            totals = pooled.info.setdefault("pressroom.totals", Totals())
+            snapshot = Snapshot(pooled.dbapi_connection, self.engine.dialect, totals)
             # PostgreSQL cancels a statement past statement_timeout (57014: a 503)
             snapshot.scalar(_STATEMENT_TIMEOUT, {"milliseconds": str(milliseconds(seconds))})
             return work(snapshot)

@@ -215,7 +215,7 @@ class Snapshot:
         self._dialect = dialect
         self._dbapi_error = dialect.loaded_dbapi.Error
         self._totals = totals
-        self._version: int | None = None  # SQLite's data_version, read once per snapshot
+        self._version: Any = None  # the database's version (_VERSION), read once per snapshot
 
     @property
     def dialect_name(self) -> str:
@@ -261,17 +261,17 @@ class Snapshot:
         return found[0][0] if found else None
 
     def count(self, statement: Statement, params: Mapping[str, Any]) -> int:
-        """`scalar` for an exact count, remembered (on SQLite) until the database changes."""
-        total: int = self._remembered(statement, params, self.scalar)
+        """`scalar` for an exact count, remembered until the database changes."""
+        total: int = self.remembered(statement, params, self.scalar)
         return total
 
     def remembered_rows(self, statement: Statement, params: Mapping[str, Any] = {}) -> list[Row]:
-        """`rows`, remembered (on SQLite) until the database changes: for small answers that
+        """`rows`, remembered until the database changes: for small answers that
         every request would otherwise read again."""
-        rows: list[Row] = self._remembered(statement, params, self.rows)
+        rows: list[Row] = self.remembered(statement, params, self.rows)
         return rows
 
-    def _remembered(
+    def remembered(
         self, statement: Statement, params: Mapping[str, Any], read: Callable[..., Any]
     ) -> Any:
         """What `read(statement, params)` gives, remembered until the database changes. The
@@ -281,7 +281,7 @@ class Snapshot:
         if totals is None:
             return read(statement, params)
         if self._version is None:
-            self._version = self.driver_scalar("PRAGMA data_version")
+            self._version = self.driver_scalar(_VERSION[self.dialect_name])
         # Keyed by the values the answer depends on: not the page size, nor the cursor.
         binds = statement.sql(self._dialect).binds
         key = (statement, *((name, _hashable(params[name])) for name in binds if name in params))
@@ -303,6 +303,18 @@ class Snapshot:
         except self._dbapi_error as error:
             raise ReadFailed(error, sql) from error
         return found[0] if found else None
+
+
+# What changes whenever the answers remembered change. SQLite counts the commits of other
+# connections. PostgreSQL has no such counter: its change log's highest number stands in, since
+# every write that changes what a release shows or which releases match notes a change there,
+# numbered in commit order (app/ingest/changes.py), and the analyser's version changes with a
+# reindex. Read in the request's snapshot (REPEATABLE READ: app/db.py), so it dates the answers.
+_VERSION = {
+    "sqlite": "PRAGMA data_version",
+    "postgresql": "SELECT (SELECT coalesce(max(seq), 0) FROM press_release_change)::text "
+    "|| ' ' || coalesce((SELECT min(version) FROM search_analyser), '')",
+}
 
 
 def _hashable(value: Any) -> Any:

@@ -5,19 +5,21 @@ from typing import Any
 
 class Totals:
     """Exact counts (and a few other small answers: the highest id, the long releases' ids, the
-    search budget's sample counts), valid for one version of the database. SQLite's `PRAGMA
-    data_version` changes on a connection whenever another connection has committed since: the
-    remembered answers are then dropped. Counting the whole archive reads every entry of an index
-    (0.34 ms at 100,000 releases): without this, the list's `total` costs ten times its page.
+    search budget's sample counts, the words of the sample), valid for one version of the
+    database (app/reads.py `_VERSION`: on SQLite `PRAGMA data_version`, which changes on a
+    connection whenever another connection has committed since; on PostgreSQL the change log's
+    highest number): the remembered answers are then dropped. Counting the whole archive reads
+    every entry of an index (0.34 ms at 100,000 releases): without this, the list's `total`
+    costs ten times its page.
     app/reads.py's Snapshot keys each answer by its statement and the values it depends on."""
 
     LIMIT = 4096  # remembered answers, at most: about 1 MB
 
     def __init__(self) -> None:
-        self.version: int | None = None
+        self.version: Any = None
         self.counts: dict[Any, Any] = {}
 
-    def get(self, version: int, key: Any) -> Any:
+    def get(self, version: Any, key: Any) -> Any:
         if version != self.version:
             self.version, self.counts = version, {}
         return self.counts.get(key)

@@ -7,6 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.errors import PROBLEM_JSON
+from tests.fixtures.lifecycle import pressroom
 from tests.fixtures.problems import assert_problem
 from tests.fixtures.releases import SEED, SEED_TITLE, Ingest, seed_text
 
@@ -125,10 +126,14 @@ def test_a_release_inserted_between_pages_neither_repeats_nor_skips_a_row(
     assert ids(first) + [i for page in rest for i in page] == [5, 4, 7, 3, 2, 1]
 
 
-def test_totals_follow_every_ingest(client: TestClient, load: Ingest) -> None:
-    # The API remembers counts until the database changes (app/reads.py, Totals): each ingest
-    # below must show at once, on the same server, in every count it touches; and a remembered
-    # count belongs to its filter values, whatever the page size or the cursor.
+@pytest.mark.usefixtures("cli_env")
+def test_totals_follow_every_write(
+    client: TestClient, load: Ingest, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The API remembers counts until the database changes (app/reads.py, Totals; on PostgreSQL
+    # by the change log's highest number): each ingest, withdrawal, restoration and purge below
+    # must show at once, on the same server, in every count it touches; and a remembered count
+    # belongs to its filter values, whatever the page size or the cursor.
     urls = (
         "/v1/press-releases?limit=1",
         "/v1/press-releases?limit=1&to=2025-02-01",
@@ -149,6 +154,12 @@ def test_totals_follow_every_ingest(client: TestClient, load: Ingest) -> None:
     assert totals() == [6, 4, 5, 5]
     load({"r7": seed_text("2025-05-01", "Seventh", "Seven.")})
     assert totals() == [7, 4, 5, 5]
+    assert pressroom(capsys, "withdraw", "r6", "--reason", "a test")[0] == 0
+    assert totals() == [6, 3, 4, 4]
+    assert pressroom(capsys, "restore", "r6")[0] == 0
+    assert totals() == [7, 4, 5, 5]
+    assert pressroom(capsys, "purge", "r7")[0] == 0
+    assert totals() == [6, 4, 5, 5]
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,15 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
+from app.db import create_db_engine
 from app.ingest.command import ingest
 from app.ingest.lifecycle import change_state
+from app.reads import Snapshot
+from app.search import BACKENDS
+from app.search.budget import SAMPLE
+from app.search.related import HOLDERS
+from app.text.analyser import terms
+from app.totals import Totals
 from tests.fixtures.lifecycle import jsonl_writer, line
 from tests.fixtures.problems import assert_problem
 
@@ -199,3 +206,53 @@ def test_a_suggestion_must_find_more_with_the_same_filters(client: TestClient) -
     assert _suggestion(client, q="Almatty", language="ru") == (0, None)
     # an excluded word is not corrected
     assert _suggestion(client, q="energy -Almatty") == (2, None)
+
+
+# An archive past the search budget's sample (app/search/budget.py: its 2,000 newest releases),
+# with words placed where PostgreSQL's holders read looks first among the newest ids (the
+# window a word's share of the sample predicts) and where it must look again in the whole
+# archive. The newest `n` holders are the same on both engines whichever way they were read.
+ARCHIVE_SIZE = 2600
+PLACED = {
+    "beta": range(1000, 1700),  # 700 in the sample, but none among the newest 900: looked again
+    "gamma": range(3, ARCHIVE_SIZE + 1, 3),  # a third of the sample: found in the window
+    "delta": range(1, 300),  # none in the sample: the whole archive read
+    "epsilon": range(50, ARCHIVE_SIZE + 1, 50),  # 52 in all, expected few: read whole
+}
+
+
+@pytest.fixture
+def placed(engine: Engine, tmp_path: Path) -> dict[int, int]:
+    """The archive ingested; each release's id by its number."""
+    lines = [
+        line(
+            f"r{i}",
+            f"Release {i}",
+            " ".join(["Weekly notice", *(word for word, at in PLACED.items() if i in at)]),
+        )
+        for i in range(1, ARCHIVE_SIZE + 1)
+    ]
+    assert ingest(engine, [jsonl_writer(tmp_path)(*lines)]).rejections == []
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT external_id, id FROM press_release")).all()
+    return {int(row.external_id[1:]): row.id for row in rows}
+
+
+def test_newest_holders_are_the_same_however_an_engine_reads_them(
+    placed: dict[int, int], database_url: str
+) -> None:
+    reader = create_db_engine(database_url, read_only=True)
+    pooled = reader.raw_connection()
+    try:
+        snapshot = Snapshot(pooled.dbapi_connection, reader.dialect, Totals())
+        index = BACKENDS[reader.dialect.name].related_index(snapshot)
+        words = [terms(word, "en")[0] for word in PLACED]
+        since = index.archive_size() - SAMPLE
+        counts = index.counts(words, since)
+        found = index.holders([(word, counts[word]) for word in words], HOLDERS)
+    finally:
+        pooled.close()
+        reader.dispose()
+    assert [counts[word] for word in words] == [700, 666, 0, 40]
+    newest = [sorted(at, reverse=True)[:HOLDERS] for at in PLACED.values()]
+    assert found == [[placed[i] for i in ids] for ids in newest]

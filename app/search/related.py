@@ -17,8 +17,11 @@ distinctive words as a weighted query (Lucene's "more like this", in a bounded f
    ties by the newest, are the answer: never the release itself, its translations or its
    duplicates (app/ingest/links.py).
 
-A handful of index reads, each bounded, whatever the archive holds; the same reads on both
-engines (FTS5's index, PostgreSQL's GIN index), so the same answer.
+A handful of index reads, each bounded, whatever the archive holds; the same answer on both
+engines (FTS5's index, PostgreSQL's GIN index). How each engine reads is its own: FTS5 counts a
+word's sample holders and lists its newest ones from the index alone, where PostgreSQL visits a
+table row for each (app/search/postgres.py: the sample's words counted once per database
+version, and each word's holders looked for among the newest ids first).
 """
 
 import math
@@ -31,7 +34,7 @@ from app.text.analyser import terms
 
 TERMS = 32
 QUERY_TERMS = 12
-HOLDERS = 500
+HOLDERS = 200  # (500 cost PostgreSQL 30 ms, a table row visited for each: bench/RESULTS.md)
 MOST_SHARE = 0.1  # a word more of the sample holds distinguishes nothing (and costs most)
 K1 = 1.2
 READ_CHARS = 20_000  # of a long release's body, the first this many characters are read
@@ -44,8 +47,9 @@ class Index:
     archive_size: Callable[[], int]  # the highest id
     # counts(words, since): how many releases with ids above `since` hold each word
     counts: Callable[[Sequence[str], int], dict[str, int]]
-    # holders(word, n): the ids of the newest n releases holding the word
-    holders: Callable[[str, int], list[int]]
+    # holders(words, n): for each (word, its count in the sample), the ids of the newest n
+    # releases holding the word (the count tells an engine where to look first)
+    holders: Callable[[Sequence[tuple[str, int]], int], list[list[int]]]
 
 
 def _candidates(title: str, body: str, language: str | None) -> Counter[str]:
@@ -59,8 +63,9 @@ def _candidates(title: str, body: str, language: str | None) -> Counter[str]:
 
 def query_terms(
     index: Index, title: str, body: str, language: str | None
-) -> list[tuple[str, float]]:
-    """The release's candidate words and their weights, heaviest first."""
+) -> list[tuple[str, float, int]]:
+    """The release's candidate words, their weights and their counts in the sample, heaviest
+    first."""
     frequent = _candidates(title, body, language).most_common(TERMS)
     if not frequent:
         return []
@@ -73,7 +78,7 @@ def query_terms(
         if n > MOST_SHARE * size and size >= SAMPLE:
             continue
         idf = math.log(1 + (size - n + 0.5) / (n + 0.5))
-        weighted.append((word, idf * tf * (K1 + 1) / (tf + K1)))
+        weighted.append((word, idf * tf * (K1 + 1) / (tf + K1), n))
     weighted.sort(key=lambda item: (-item[1], item[0]))
     return weighted
 
@@ -90,11 +95,18 @@ def related(
     """The ids of the `limit` releases closest in content, best first."""
     scores: dict[int, float] = {}
     used = 0
-    for word, weight in query_terms(index, title, body, language):
-        holders = [i for i in index.holders(word, HOLDERS) if i not in leave_out]
-        for release_id in holders:
-            scores[release_id] = scores.get(release_id, 0.0) + weight
-        used += bool(holders)
+    weighted = query_terms(index, title, body, language)
+    # QUERY_TERMS words at a time: most releases need no more than the first read
+    for start in range(0, len(weighted), QUERY_TERMS):
+        chunk = weighted[start : start + QUERY_TERMS]
+        found = index.holders([(word, n) for word, _, n in chunk], HOLDERS)
+        for (_, weight, _), ids in zip(chunk, found, strict=True):
+            holders = [i for i in ids if i not in leave_out]
+            for release_id in holders:
+                scores[release_id] = scores.get(release_id, 0.0) + weight
+            used += bool(holders)
+            if used == QUERY_TERMS:
+                break
         if used == QUERY_TERMS:
             break
     ranked = sorted(scores.items(), key=lambda item: (-item[1], -item[0]))

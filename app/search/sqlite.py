@@ -270,11 +270,12 @@ class SqliteSearch:
                 w: snapshot.count(sampled, {"match": fts5_string(w), "since": since}) for w in words
             }
 
-        def holders(word: str, n: int) -> list[int]:
-            found: list[int] = json.loads(
-                snapshot.scalar(_HOLDERS, {"match": fts5_string(word), "n": n})
-            )
-            return found
+        def holders(words: Sequence[tuple[str, int]], n: int) -> list[list[int]]:
+            # the index alone answers, newest first: each word's read stops at its n-th holder
+            return [
+                json.loads(snapshot.scalar(_HOLDERS, {"match": fts5_string(word), "n": n}))
+                for word, _ in words
+            ]
 
         return related.Index(lambda: _archive_size(snapshot), counts, holders)
 
