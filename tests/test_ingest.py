@@ -313,3 +313,54 @@ class TestOptions:
             "pressroom: language detection knows no xx; choose among: ace af am"
         )
         assert rows(engine) == []
+
+
+def test_the_analysis_worker_stores_what_the_writer_would(
+    template_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The word count, content hash and bands a batch's worker process computes (app/ingest/
+    analysis.py) are what the writer computes for a run too small for one."""
+    bodies = [
+        "Well-being – for all & more, said the minister.",
+        "İstanbul and Алматы signed 12 agreements — «жаңа» кезең.",
+        " ".join(f"word{i % 17} and the {i} other" for i in range(40)),
+    ]
+    lines = "".join(
+        json.dumps(
+            {
+                "id": f"r{i}",
+                "title": f"Title {i}",
+                "published_on": f"2025-01-{1 + i % 28:02d}",
+                "source": "MFA" if i % 2 else None,
+                "body": f"{bodies[i % 3]} Number {i}.",
+            }
+        )
+        + "\n"
+        for i in range(30)
+    )
+    (tmp_path / "run.jsonl").write_text(lines)
+    monkeypatch.setattr(command, "BATCH_SIZE", 10)
+
+    def load(name: str, background: bool) -> list[tuple[object, ...]]:
+        monkeypatch.setattr("app.ingest.analysis.available_cpus", lambda: 2 if background else 1)
+        path = tmp_path / name
+        shutil.copyfile(template_db, path)
+        engine = create_db_engine(f"sqlite:///{path}")
+        assert ingest(engine, [tmp_path / "run.jsonl"]).added == 30
+        with engine.connect() as connection:
+            stored = connection.execute(
+                text(
+                    "SELECT r.external_id, r.word_count, r.content_hash, "
+                    "(SELECT group_concat(b.band) FROM (SELECT band FROM press_release_band "
+                    "WHERE release_id = r.id ORDER BY band) AS b) FROM press_release AS r "
+                    "ORDER BY r.external_id"
+                )
+            ).all()
+        engine.dispose()
+        return [tuple(row) for row in stored]
+
+    in_process, worker = load("in-process.db", False), load("worker.db", True)
+    assert worker == in_process
+    counts = {row[0]: row[1] for row in worker}
+    assert (counts["r0"], counts["r1"], counts["r2"]) == (9, 10, 202)
+    assert sum(row[3] is not None for row in worker) == 10  # only the long bodies are banded

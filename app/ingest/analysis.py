@@ -5,7 +5,8 @@ reading, validating and writing: so the releases of each batch are analysed by o
 while the main process stores the batch before. The analysis is a pure function of a release's
 title, body and language: the words the index holds (app/search/index.py) and the MinHash bands
 of its body's words that near-duplicates are found by (app/text/shingles.py), from one pass of
-the analyser over its text. A run smaller than one batch, or a
+the analyser over its text; and, since the writer is the busier process, the release's word
+count and content hash (app/ingest/normalize.py). A run smaller than one batch, or a
 machine with one core, analyses in the main process: a worker's start (about half a second, the
 dictionaries loaded again) would cost more than it saves.
 """
@@ -14,10 +15,11 @@ import multiprocessing
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
+from datetime import date
 from types import TracebackType
 
 from app.config import available_cpus
-from app.ingest.normalize import Release
+from app.ingest.normalize import Release, content_hash, word_count
 from app.search.index import Analysed, from_terms
 from app.text.analyser import terms
 from app.text.shingles import bands, words
@@ -25,23 +27,26 @@ from app.text.shingles import bands, words
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """A batch's analysis, by external id: what the index holds, and the bands; and every word
-    of the batch (for SQLite's vocabulary: app/ingest/store.py)."""
+    """A batch's analysis, by external id: what the index holds, the bands, and the word count
+    and content hash; and every word of the batch (for SQLite's vocabulary:
+    app/ingest/store.py)."""
 
     analysed: dict[str, Analysed]
     bands: dict[str, list[int]]
+    derived: dict[str, tuple[int, str]]
     words: list[str]
 
 
 # analysed(): the batch's analysis, once it is ready
 Pending = Callable[[], Prepared]
-Item = tuple[str, str, str, str | None]  # external id, title, body, language
+# external id, title, body, language, publication date, source
+Item = tuple[str, str, str, str | None, date, str | None]
 
 
 def prepare(dialect: str, items: Sequence[Item]) -> Prepared:
     """Analyse each release of a batch for the engine, and band its body."""
-    title_terms = [terms(title, language) for _, title, _, language in items]
-    body_terms = [terms(body, language) for _, _, body, language in items]
+    title_terms = [terms(item[1], item[3]) for item in items]
+    body_terms = [terms(item[2], item[3]) for item in items]
     analysed = [from_terms(dialect, *both) for both in zip(title_terms, body_terms, strict=True)]
     vocabulary: set[str] = set()
     if dialect == "sqlite":  # PostgreSQL reads them from the tsvectors it stored
@@ -51,6 +56,10 @@ def prepare(dialect: str, items: Sequence[Item]) -> Prepared:
     return Prepared(
         dict(zip(ids, analysed, strict=True)),
         dict(zip(ids, bands([words(item[2]) for item in items]), strict=True)),
+        {
+            external_id: (word_count(body), content_hash(title, day, body, source, language))
+            for external_id, title, body, language, day, source in items
+        },
         sorted(vocabulary),
     )
 
@@ -65,7 +74,9 @@ class Analysis:
         self.background = available_cpus() >= 2  # a core for the worker, one for the writer
 
     def submit(self, releases: Sequence[Release]) -> Pending:
-        items = [(r.external_id, r.title, r.body, r.language) for r in releases]
+        items = [
+            (r.external_id, r.title, r.body, r.language, r.published_on, r.source) for r in releases
+        ]
         if len(items) < self.batch_size or not self.background:
             done = prepare(self.dialect, items)
             return lambda: done

@@ -48,6 +48,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    union_all,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -61,7 +62,7 @@ from app.models import (
 )
 from app.reads import member_of
 from app.text.anchors import agreement, anchors
-from app.text.shingles import DUPLICATE_AT, bands, resemblance, words
+from app.text.shingles import BAND_NUMBER, BANDS, DUPLICATE_AT, bands, resemblance, words
 
 TRANSLATION_SHARED = 3
 TRANSLATION_AGREEMENT = 0.5
@@ -80,15 +81,26 @@ _pending = Table(
     Column("id", Integer, primary_key=True),
     prefixes=["TEMPORARY"],
 )
-# The bands of the releases this run wrote (the band table has no index by release: it is
-# written 8 rows a release, and each index more costs ingestion; these are looked up by band).
+# The bands of the releases this run wrote, a row a release: band k's key in column bk, or
+# NULL (the band table has no index by release: it is written 8 rows a release, and each index
+# more costs ingestion; these are looked up by band). One row of 9 values a release, bound as
+# the driver's own executemany, costs a tenth of 8 rows of 2 bound as JSON.
 _run_bands = Table(
     "ingest_band",
     MetaData(),
-    Column("band", BigInteger, nullable=False),
     Column("release_id", Integer, nullable=False),
+    *(Column(f"b{k}", BigInteger) for k in range(BANDS)),
     prefixes=["TEMPORARY"],
 )
+# ... read as (band, release id) rows
+_run_band_rows = union_all(
+    *(
+        select(_run_bands.c[f"b{k}"].label("band"), _run_bands.c.release_id).where(
+            _run_bands.c[f"b{k}"].is_not(None)
+        )
+        for k in range(BANDS)
+    )
+).subquery("run_band")
 
 _FORGET_FOUND = delete(link).where(
     ~link.c.stated, or_(member_of(link.c.release_id, "ids"), member_of(link.c.other_id, "ids"))
@@ -110,19 +122,19 @@ _STATED = (
 )
 _KEEP_RUN_BANDS = insert(band).from_select(
     ["band", "release_id"],
-    select(_run_bands.c.band, _run_bands.c.release_id).order_by(
-        _run_bands.c.band, _run_bands.c.release_id
+    select(_run_band_rows.c.band, _run_band_rows.c.release_id).order_by(
+        _run_band_rows.c.band, _run_band_rows.c.release_id
     ),
 )
 _theirs = band.alias("theirs")
 _shared = func.count().label("shared")
 # the run's bands against every release's, by the band table's primary key
 _DUPLICATE_CANDIDATES = (
-    select(_run_bands.c.release_id.label("a"), _theirs.c.release_id.label("b"), _shared)
-    .join(_theirs, _theirs.c.band == _run_bands.c.band)
-    .where(_theirs.c.release_id != _run_bands.c.release_id)
-    .group_by(_run_bands.c.release_id, _theirs.c.release_id)
-    .order_by(_run_bands.c.release_id, _shared.desc(), _theirs.c.release_id)
+    select(_run_band_rows.c.release_id.label("a"), _theirs.c.release_id.label("b"), _shared)
+    .join(_theirs, _theirs.c.band == _run_band_rows.c.band)
+    .where(_theirs.c.release_id != _run_band_rows.c.release_id)
+    .group_by(_run_band_rows.c.release_id, _theirs.c.release_id)
+    .order_by(_run_band_rows.c.release_id, _shared.desc(), _theirs.c.release_id)
 )
 # The same source, within a day, another language, both published (the literal condition lets
 # the planner use the partial (source, published_on, id) index: app/models.py).
@@ -185,12 +197,15 @@ class Links:
     def banded(self, releases: Sequence[tuple[int, list[int]]]) -> None:
         """These (id, band keys) releases' bands, kept for the end of the run (`finish` adds them
         to the band table in key order)."""
-        rows = [(key, release_id) for release_id, keys in releases for key in keys]
+        rows = []
+        for release_id, keys in releases:
+            if keys:
+                row: list[int | None] = [release_id, *[None] * BANDS]
+                for key in keys:
+                    row[1 + (key & BAND_NUMBER)] = key
+                rows.append(tuple(row))
         if rows:
-            statement = (
-                f"INSERT INTO {_run_bands.name} (band, release_id) {_band_rows(self.connection)}"
-            )
-            self.connection.execute(text(statement), _band_params(self.connection, rows))
+            self.connection.exec_driver_sql(_KEEP_BANDS[self.connection.dialect.name], rows)
 
     def changing(self, releases: Sequence[tuple[int, str]]) -> None:
         """These (id, body as stored) releases are about to change: the links found for them
@@ -365,6 +380,10 @@ def forget(connection: Connection, ids: Sequence[int]) -> None:
 _BAND_ROWS = {
     "sqlite": "SELECT value ->> 0, value ->> 1 FROM json_each(:rows)",
     "postgresql": "SELECT * FROM unnest(CAST(:bands AS bigint[]), CAST(:ids AS integer[]))",
+}
+_KEEP_BANDS = {
+    dialect: f"INSERT INTO {_run_bands.name} VALUES ({', '.join([mark] * (BANDS + 1))})"
+    for dialect, mark in (("sqlite", "?"), ("postgresql", "%s"))
 }
 _FORGET_BAND_ROWS = "DELETE FROM press_release_band WHERE (band, release_id) IN ({rows})"
 _PEND = {

@@ -32,6 +32,24 @@ def iso_date(value: str, not_a_date: str) -> date:
         raise Rejected(f"impossible date {value}: no such day in the calendar") from None
 
 
+def word_count(body: str) -> int:
+    """Words as `wc -w` counts them (white-space separated, so "well-being" is one), less the
+    tokens without a letter or digit ("–", "&")."""
+    tokens = body.split()
+    # only the tokens that are not all letters and digits are looked into, one by one
+    wordless = sum(1 for token in filterfalse(str.isalnum, tokens) if not _HAS_WORD.search(token))
+    return len(tokens) - wordless
+
+
+def content_hash(
+    title: str, published_on: date, body: str, source: str | None, language: str | None
+) -> str:
+    """sha256 of everything stored that a new version of a release can change. The fields are
+    joined by a control character, which cleaned text never holds."""
+    content = (title, published_on.isoformat(), body, source or "", language or "")
+    return hashlib.sha256("\x1f".join(content).encode()).hexdigest()
+
+
 def clean_line(line: str) -> str:
     """NFC, no control characters, no surrounding white space."""
     if not line.isprintable():  # a C-speed check; most lines have nothing to translate
@@ -68,27 +86,17 @@ class Release:
 
     @cached_property
     def word_count(self) -> int:
-        """Words as `wc -w` counts them (white-space separated, so "well-being" is one), less the
-        tokens without a letter or digit ("–", "&")."""
-        tokens = self.body.split()
-        # only the tokens that are not all letters and digits are looked into, one by one
-        wordless = sum(
-            1 for token in filterfalse(str.isalnum, tokens) if not _HAS_WORD.search(token)
-        )
-        return len(tokens) - wordless
+        return word_count(self.body)
 
     @cached_property
     def content_hash(self) -> str:
-        """sha256 of everything stored that a new version of the release can change. The fields
-        are joined by a control character, which cleaned text never holds."""
-        content = (
-            self.title,
-            self.published_on.isoformat(),
-            self.body,
-            self.source or "",
-            self.language or "",
-        )
-        return hashlib.sha256("\x1f".join(content).encode()).hexdigest()
+        return content_hash(self.title, self.published_on, self.body, self.source, self.language)
+
+    def knowing(self, word_count: int, content_hash: str) -> None:
+        """Take the word count and the content hash as computed from these very fields
+        elsewhere (by the ingest's analysis worker, app/ingest/analysis.py), as if computed
+        here: cached_property keeps its values in the instance's __dict__."""
+        self.__dict__.update(word_count=word_count, content_hash=content_hash)
 
     def slug(self) -> str:
         """`2025-03-06-initiative-of-the-president…`: the date, then the title's words, lowercased

@@ -172,6 +172,8 @@ def upsert_batch(
     rejected (its external id came earlier in the run). A handful of statements per batch.
     `prepared` holds the releases' analysis, by external id (app/ingest/analysis.py)."""
     reasons, accepted = _first_occurrences(connection, batch)
+    for release in accepted:
+        release.knowing(*prepared.derived[release.external_id])
     outcomes = _write_each_that_fits(connection, run, accepted, prepared) if accepted else {}
     return [
         outcomes[release.external_id] if reason is None else reason

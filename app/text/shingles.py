@@ -12,8 +12,9 @@ paragraph of four left out about 0.75.
 
 The signature is one-permutation MinHash: each shingle is hashed once (its tokens' CRC-32s
 mixed into 64 bits), the hash picks one of PERMUTATIONS bins and a value, and each bin keeps its
-least value. A batch's shingles go through numpy at once, sorted by (body, bin, value): about
-70 µs a release, most of it the Python loop that hashes the tokens, where datasketch's classic
+least value. A batch's shingles go through numpy at once, each bin's least value kept by
+`np.minimum.at` (a tenth of the cost of sorting them): about 25 µs a release, three quarters of
+it the tokens looked up in a dict of their hashes (60 ns a token), where datasketch's classic
 MinHash (`update_batch`, 64 permutations) took 460 µs and brings scipy with it. Two signatures
 agree at one bin with about the probability of their bodies' Jaccard index. Cut into BANDS bands
 of ROWS values, two bodies share at least one band with the probability 1 - (1 - J^ROWS)^BANDS:
@@ -27,6 +28,7 @@ salted hash): the bands computed at ingest by one process are compared with the 
 process computed years before.
 """
 
+import itertools
 import zlib
 from collections.abc import Sequence
 
@@ -46,18 +48,24 @@ _VALUE_MASK = (1 << _VALUE_BITS) - 1
 _EMPTY = np.uint64(_VALUE_MASK + 1)  # a bin no shingle fell in
 _BAND_WEIGHTS = np.array([1, 0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F], dtype=np.uint64)[:ROWS]
 _SIGNED = (1 << 63) - 1  # band keys are kept below 2**63: a BIGINT on both engines
+_BAND_BITS = 3
+BAND_NUMBER = (1 << _BAND_BITS) - 1  # a band key's lowest bits hold its band's number
 
 
-# Each word's 32-bit hash, remembered (bounded like the analyser's own caches).
-_WORD_HASHES: dict[str, int] = {}
-_WORD_HASHES_MAX = 200_000
+class _WordHashes(dict[str, int]):
+    """Each word's 32-bit hash, remembered (bounded like the analyser's own caches). Looked up
+    through `map(hashes.__getitem__, …)`: a word met before costs no Python call at all."""
+
+    MAX = 200_000
+
+    def __missing__(self, word: str) -> int:
+        if len(self) >= self.MAX:
+            self.clear()
+        found = self[word] = zlib.crc32(word.encode())
+        return found
 
 
-def _word_hash(word: str) -> int:
-    if len(_WORD_HASHES) >= _WORD_HASHES_MAX:
-        _WORD_HASHES.clear()
-    found = _WORD_HASHES[word] = zlib.crc32(word.encode())
-    return found
+_WORD_HASHES = _WordHashes()
 
 
 def words(text: str) -> list[str]:
@@ -82,14 +90,15 @@ def bands(bodies: Sequence[Sequence[str]]) -> list[list[int]]:
     integer); none for a body too short to compare, and none for a band with an empty bin. A
     batch at a time: numpy's cost is per operation, and one operation over a batch's shingles
     costs about what it costs over one body's."""
-    known = _WORD_HASHES.get
     found: list[list[int]] = [[] for _ in bodies]
     kept = [i for i, words in enumerate(bodies) if len(words) >= SHINGLE + MIN_SHINGLES - 1]
     if not kept:
         return found
-    flat = [known(w) or _word_hash(w) for i in kept for w in bodies[i]]
-    hashes = np.array(flat, dtype=np.uint64)
     lengths = np.array([len(bodies[i]) for i in kept], dtype=np.int64)
+    tokens = itertools.chain.from_iterable(bodies[i] for i in kept)
+    hashes = np.fromiter(
+        map(_WORD_HASHES.__getitem__, tokens), dtype=np.uint64, count=int(lengths.sum())
+    )
     ends = np.cumsum(lengths)
     with np.errstate(over="ignore"):
         mixed = hashes[:-2] * _MIX[0] + hashes[1:-1] * _MIX[1] + hashes[2:]  # modulo 2**64
@@ -101,21 +110,17 @@ def bands(bodies: Sequence[Sequence[str]]) -> list[list[int]]:
         inside[(ends - back)[ends - back < len(mixed)]] = False
     mixed, owner = mixed[inside], owner[inside]
     # one-permutation hashing: a shingle's hash picks its bin and its value; each bin keeps
-    # its least value. Sorted by (body, bin, value), a bin's least value comes first.
-    bins = mixed % np.uint64(PERMUTATIONS)
-    cell = owner * np.uint64(PERMUTATIONS) + bins
-    ordered = np.sort((cell << np.uint64(_VALUE_BITS)) | (mixed >> np.uint64(64 - _VALUE_BITS)))
-    cells = ordered >> np.uint64(_VALUE_BITS)
-    first = np.flatnonzero(np.r_[True, cells[1:] != cells[:-1]])
+    # its least value (numpy's unbuffered minimum: a tenth of the cost of sorting for it)
+    cell = (owner * np.uint64(PERMUTATIONS) + mixed % np.uint64(PERMUTATIONS)).astype(np.intp)
     values = np.full(len(kept) * PERMUTATIONS, _EMPTY, dtype=np.uint64)
-    values[cells[first].astype(np.int64)] = ordered[first] & np.uint64(_VALUE_MASK)
+    np.minimum.at(values, cell, mixed >> np.uint64(64 - _VALUE_BITS))
     signatures = values.reshape(len(kept), BANDS, ROWS)
     with np.errstate(over="ignore"):
         keys = (signatures * _BAND_WEIGHTS).sum(axis=2).tolist()
     empty = (signatures == _EMPTY).any(axis=2).tolist()
     for i, release_keys, release_empty in zip(kept, keys, empty, strict=True):
         found[i] = [
-            (key << 3 | band) & _SIGNED
+            (key << _BAND_BITS | band) & _SIGNED
             for band, (key, hollow) in enumerate(zip(release_keys, release_empty, strict=True))
             if not hollow
         ]
