@@ -97,6 +97,7 @@ bench: install
 	done
 	$(VENV)/bin/python -m bench.ratios --sizes $(BENCH_SIZES)
 	$(VENV)/bin/python -m bench.search_latency --db bench/out/bench-100000.db
+	$(VENV)/bin/python -m bench.index_engines --db bench/out/bench-100000.db
 	$(VENV)/bin/python -m bench.ingest_speed --archive bench/out/archive-100000.jsonl
 	$(VENV)/bin/python -m bench.load --db bench/out/bench-100000.db
 	$(VENV)/bin/python -m bench.change_feed --db bench/out/bench-100000.db
