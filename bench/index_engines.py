@@ -22,6 +22,7 @@ are built for the run in temporary directories, from the releases' title and bod
 """
 
 import argparse
+import functools
 import multiprocessing
 import random
 import sqlite3
@@ -29,7 +30,6 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,10 +43,6 @@ TOP = 20
 FIELDS = ("title", "body")
 
 
-def _analysed(rows: Sequence[tuple[str, str, str | None]]) -> list[tuple[str, ...]]:
-    return analyse("sqlite", rows)
-
-
 def analysed_archive(db: Path) -> list[tuple[int, str, str]]:
     """(id, title words, body words) of every indexed release, analysed in two processes."""
     with sqlite3.connect(db) as connection:
@@ -56,7 +52,8 @@ def analysed_archive(db: Path) -> list[tuple[int, str, str]]:
         ).fetchall()
     chunks = [rows[i : i + BATCH] for i in range(0, len(rows), BATCH)]
     with multiprocessing.get_context("spawn").Pool(2) as pool:
-        parts = pool.map(_analysed, [[(t, b, lang) for _, t, b, lang in chunk] for chunk in chunks])
+        texts = [[(t, b, lang) for _, t, b, lang in chunk] for chunk in chunks]
+        parts = pool.map(functools.partial(analyse, "sqlite"), texts)
     found = []
     for chunk, part in zip(chunks, parts, strict=True):
         for (release_id, *_), (title, body) in zip(chunk, part, strict=True):

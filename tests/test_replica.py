@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from app.config import Settings
 from app.main import create_app
@@ -127,7 +128,9 @@ def test_the_replica_refuses_to_be_written(replicated: Replicated) -> None:
     engine = create_engine(make_url(replicated.replica))
     try:
         with engine.connect() as connection:
-            in_recovery = connection.execute(text("SELECT pg_is_in_recovery()")).scalar_one()
+            assert connection.execute(text("SELECT pg_is_in_recovery()")).scalar_one() is True
+            with pytest.raises(DBAPIError) as refused:
+                connection.execute(text("DELETE FROM press_release"))
     finally:
         engine.dispose()
-    assert in_recovery is True
+    assert getattr(refused.value.orig, "sqlstate", None) == "25006"  # read_only_sql_transaction

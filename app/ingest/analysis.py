@@ -17,6 +17,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from types import TracebackType
+from typing import NamedTuple
 
 from app.config import available_cpus
 from app.ingest.normalize import Release, content_hash, word_count
@@ -39,26 +40,38 @@ class Prepared:
 
 # analysed(): the batch's analysis, once it is ready
 Pending = Callable[[], Prepared]
-# external id, title, body, language, publication date, source
-Item = tuple[str, str, str, str | None, date, str | None]
+
+
+class Item(NamedTuple):
+    """What the worker is sent of a release: the fields its analysis and derived values read."""
+
+    external_id: str
+    title: str
+    body: str
+    language: str | None
+    published_on: date
+    source: str | None
 
 
 def prepare(dialect: str, items: Sequence[Item]) -> Prepared:
     """Analyse each release of a batch for the engine, and band its body."""
-    title_terms = [terms(item[1], item[3]) for item in items]
-    body_terms = [terms(item[2], item[3]) for item in items]
+    title_terms = [terms(item.title, item.language) for item in items]
+    body_terms = [terms(item.body, item.language) for item in items]
     analysed = [from_terms(dialect, *both) for both in zip(title_terms, body_terms, strict=True)]
     vocabulary: set[str] = set()
     if dialect == "sqlite":  # PostgreSQL reads them from the tsvectors it stored
         for found in (*title_terms, *body_terms):
             vocabulary.update(found)
-    ids = [item[0] for item in items]
+    ids = [item.external_id for item in items]
     return Prepared(
         dict(zip(ids, analysed, strict=True)),
-        dict(zip(ids, bands([words(item[2]) for item in items]), strict=True)),
+        dict(zip(ids, bands([words(item.body) for item in items]), strict=True)),
         {
-            external_id: (word_count(body), content_hash(title, day, body, source, language))
-            for external_id, title, body, language, day, source in items
+            item.external_id: (
+                word_count(item.body),
+                content_hash(item.title, item.published_on, item.body, item.source, item.language),
+            )
+            for item in items
         },
         sorted(vocabulary),
     )
@@ -75,7 +88,8 @@ class Analysis:
 
     def submit(self, releases: Sequence[Release]) -> Pending:
         items = [
-            (r.external_id, r.title, r.body, r.language, r.published_on, r.source) for r in releases
+            Item(r.external_id, r.title, r.body, r.language, r.published_on, r.source)
+            for r in releases
         ]
         if len(items) < self.batch_size or not self.background:
             done = prepare(self.dialect, items)

@@ -94,20 +94,17 @@ def related(
 ) -> list[int]:
     """The ids of the `limit` releases closest in content, best first."""
     scores: dict[int, float] = {}
-    used = 0
+    used, start = 0, 0
     weighted = query_terms(index, title, body, language)
-    # QUERY_TERMS words at a time: most releases need no more than the first read
-    for start in range(0, len(weighted), QUERY_TERMS):
-        chunk = weighted[start : start + QUERY_TERMS]
+    # As many words a read as are still wanted: most releases need no more than the first
+    while used < QUERY_TERMS and start < len(weighted):
+        chunk = weighted[start : start + QUERY_TERMS - used]
+        start += len(chunk)
         found = index.holders([(word, n) for word, _, n in chunk], HOLDERS)
         for (_, weight, _), ids in zip(chunk, found, strict=True):
             holders = [i for i in ids if i not in leave_out]
             for release_id in holders:
                 scores[release_id] = scores.get(release_id, 0.0) + weight
             used += bool(holders)
-            if used == QUERY_TERMS:
-                break
-        if used == QUERY_TERMS:
-            break
     ranked = sorted(scores.items(), key=lambda item: (-item[1], -item[0]))
     return [release_id for release_id, _ in ranked[:limit]]
