@@ -88,10 +88,12 @@ bench: install
 	  || { echo "make bench needs wrk: apt-get install wrk"; exit 1; }
 	@for n in $(BENCH_SIZES); do \
 	  [ -f bench/out/archive-$$n.jsonl ] || $(VENV)/bin/python -m bench.generate --count $$n || exit 1; \
-	  [ -f bench/out/bench-$$n.db ] || { rm -f bench/out/loading.db*; \
+	  [ -f bench/out/bench-$$n.db ] || { rm -rf bench/out/loading.db*; \
 	    DATABASE_URL=sqlite:///bench/out/loading.db $(VENV)/bin/pressroom migrate \
 	    && DATABASE_URL=sqlite:///bench/out/loading.db $(VENV)/bin/pressroom ingest \
 	       bench/out/archive-$$n.jsonl \
+	    && rm -rf bench/out/bench-$$n.db-index \
+	    && mv bench/out/loading.db-index bench/out/bench-$$n.db-index \
 	    && mv bench/out/loading.db bench/out/bench-$$n.db; } || exit 1; \
 	  DATABASE_URL=sqlite:///bench/out/bench-$$n.db $(VENV)/bin/pressroom migrate || exit 1; \
 	done

@@ -19,6 +19,7 @@ from app.ingest.lifecycle import change_state
 from app.ingest.normalize import clean_line
 from app.logs import logging_config
 from app.schema_version import current_revision, head_revision, upgrade
+from app.search import side_index
 from app.search.index import StaleIndex, reindex, stale
 from app.text.analyser import version_label
 
@@ -163,7 +164,7 @@ def _writing(settings: Settings, work: Callable[[Engine], int]) -> int:
         if _not_migrated(engine, settings):
             return EXIT_USAGE
         return work(engine)
-    except (UsageError, StaleIndex, ValueError) as error:
+    except (UsageError, StaleIndex, side_index.IndexBusy, ValueError) as error:
         print(f"pressroom: {error}", file=sys.stderr)
         return EXIT_USAGE
     except DBAPIError as error:
@@ -230,22 +231,38 @@ def _reindex(settings: Settings, *, only_if_stale: bool) -> int:
     """Rebuild the search index (only when it was built by another analyser, if so asked)."""
     engine = create_db_engine(settings.database_url)
     try:
-        with engine.connect() as connection, connection.begin():
-            if current_revision(connection) != head_revision(settings.database_url):
+        with engine.connect() as connection:
+            revision = current_revision(connection)
+            why = stale(connection) if revision == head_revision(settings.database_url) else None
+            connection.rollback()
+            if revision != head_revision(settings.database_url):
                 print("pressroom: migrate the database first: `pressroom migrate`", file=sys.stderr)
                 return EXIT_USAGE
-            why = stale(connection)
             if only_if_stale and why is None:
+                side_index.bring_in_step(connection)  # made, or caught up, where it is kept
                 return EXIT_OK
             if why is not None:
                 print(f"pressroom: {why}; reindexing", file=sys.stderr)
-            count = reindex(connection)
+            # rebuilt whole, so not brought in step first
+            with side_index.writing(connection, catch_up=False) as index_writes:
+                with connection.begin():
+                    count = reindex(connection)
+                side_index.commit(connection, index_writes)
     except DBAPIError as error:
         print(f"pressroom: the database failed: {error.orig}", file=sys.stderr)
         return EXIT_USAGE
     finally:
         engine.dispose()
     print(f"reindexed {count} releases with text analyser {version_label()}")
+    return EXIT_OK
+
+
+def _bring_in_step(engine: Engine) -> int:
+    with engine.connect() as connection:
+        if (changed := side_index.bring_in_step(connection)) is not None:
+            print(
+                f"pressroom: the search index took {changed} changed releases in", file=sys.stderr
+            )
     return EXIT_OK
 
 
@@ -296,6 +313,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             status = _run_ingest(settings, parser.parse_args(["ingest", str(path)]))
             if status != EXIT_OK:
                 return status
+        # the index beside SQLite holds what a killed writer left out of it, before any worker
+        # reads it
+        if (status := _writing(settings, _bring_in_step)) != EXIT_OK:
+            return status
         return _serve(settings)
     return EXIT_OK
 

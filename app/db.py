@@ -28,6 +28,12 @@ def sqlite_path(url: str) -> Path:
     return Path(database)
 
 
+def database_file(engine: Engine) -> Path:
+    """The file a SQLite engine opens (a reader's URL names it as an URI, `file:...`)."""
+    database = engine.url.database or ""
+    return Path(database.removeprefix("file:")) if engine.url.query.get("uri") else Path(database)
+
+
 def create_db_engine(
     url: str,
     *,

@@ -94,7 +94,7 @@ def filter_clauses(shape: FilterShape, columns: Any = c) -> list[ColumnElement[b
     if has_languages:
         where.append(member_of(columns.language, "languages"))
     if collapse:
-        where.append(~_has_earlier_duplicate(columns))
+        where.append(~has_earlier_duplicate(columns))
     return where
 
 
@@ -102,7 +102,7 @@ _earlier = press_release.alias("earlier")
 _duplicate = press_release_link.alias("duplicate")
 
 
-def _has_earlier_duplicate(columns: Any) -> ColumnElement[bool]:
+def has_earlier_duplicate(columns: Any) -> ColumnElement[bool]:
     """The release has a published duplicate published before it (ties: a lower id)."""
     return exists().where(
         _duplicate.c.release_id == columns.id,

@@ -26,14 +26,17 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, MutableMapping
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 from fastapi import Request
 from sqlalchemy import Engine, bindparam, func, select, true
 from starlette.concurrency import run_in_threadpool
 
+from app.db import database_file
 from app.errors import ServiceUnavailable
 from app.reads import ReadFailed, Snapshot, Statement, milliseconds
+from app.search import side_index
 from app.totals import Totals
 
 PROGRESS_STEPS = 1000  # SQLite virtual machine steps between two looks at the clock (fast lane)
@@ -115,6 +118,8 @@ class Reader:
         self.timeout_seconds = timeout_seconds
         self.slice_seconds = min(slice_seconds, timeout_seconds)
         self.sqlite = engine.dialect.name == "sqlite"
+        # SQLite: the index beside the database file (app/search/side_index.py)
+        self.search_index = side_index.location(database_file(engine)) if self.sqlite else None
         self._dbapi_error = engine.dialect.loaded_dbapi.Error
         self._held: Any = None  # SQLite: the pooled connection the fast lane keeps
         # SQLite: the slow lane. PostgreSQL: one thread per pooled connection, so a request waits
@@ -155,7 +160,7 @@ class Reader:
                 connection = pooled.dbapi_connection
                 deadline = time.monotonic() + self.timeout_seconds
                 connection.set_progress_handler(lambda: time.monotonic() > deadline, PROGRESS_STEPS)
-                return _in_snapshot(pooled, self.engine, work)
+                return _in_snapshot(pooled, self.engine, work, self.search_index, deadline)
             finally:
                 pooled.dbapi_connection.set_progress_handler(None, 0)
                 pooled.close()
@@ -173,7 +178,7 @@ class Reader:
         stop = time.monotonic() + self.slice_seconds
         connection.set_progress_handler(lambda: time.monotonic() > stop, PROGRESS_STEPS)
         try:
-            return _in_snapshot(self._held, self.engine, work)
+            return _in_snapshot(self._held, self.engine, work, self.search_index, stop)
         except ReadFailed as error:
             if error.timed_out or error.locked:
                 raise _Outgrown from error
@@ -188,8 +193,11 @@ class Reader:
         timer = asyncio.get_running_loop().call_later(
             max(0.0, seconds), pooled.dbapi_connection.interrupt
         )
+        deadline = time.monotonic() + max(0.0, seconds)
         try:
-            return await run_in_threadpool(_in_snapshot, pooled, self.engine, work)
+            return await run_in_threadpool(
+                _in_snapshot, pooled, self.engine, work, self.search_index, deadline
+            )
         finally:
             timer.cancel()
             pooled.close()
@@ -217,13 +225,15 @@ class Reader:
             self._held = None
 
 
-def _in_snapshot(pooled: Any, engine: Engine, work: Work[T]) -> T:
+def _in_snapshot(
+    pooled: Any, engine: Engine, work: Work[T], search_index: Path | None, deadline: float
+) -> T:
     """`work` in one SQLite transaction on `pooled`, rolled back after. Exact counts are
     remembered per connection (SQLite's data_version is counted per connection)."""
     connection = pooled.dbapi_connection
     totals = pooled.info.setdefault("pressroom.totals", Totals())
     try:
-        snapshot = Snapshot(connection, engine.dialect, totals)
+        snapshot = Snapshot(connection, engine.dialect, totals, search_index, deadline)
         snapshot.begin()  # one snapshot for every read of the request
         return work(snapshot)
     finally:

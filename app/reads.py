@@ -25,9 +25,11 @@ between requests, app/totals.py's.
 """
 
 import json
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -206,11 +208,29 @@ class Statement:
 class Snapshot:
     """One request's consistent view of the database: run statements, get plain dict rows."""
 
-    __slots__ = ("_cursor", "_dbapi_error", "_dialect", "_totals", "_version")
+    __slots__ = (
+        "_cursor",
+        "_dbapi_error",
+        "_dialect",
+        "_totals",
+        "_version",
+        "deadline",
+        "search_index",
+    )
 
     def __init__(
-        self, dbapi_connection: Any, dialect: Dialect, totals: Totals | None = None
+        self,
+        dbapi_connection: Any,
+        dialect: Dialect,
+        totals: Totals | None = None,
+        search_index: Path | None = None,
+        deadline: float | None = None,
     ) -> None:
+        # SQLite: where the index beside the database is (app/search/side_index.py)
+        self.search_index = search_index
+        # when the reads must have ended (time.monotonic()): SQLite's own are interrupted there,
+        # other work looks (`check_deadline`)
+        self.deadline = deadline
         self._cursor = dbapi_connection.cursor()
         self._dialect = dialect
         self._dbapi_error = dialect.loaded_dbapi.Error
@@ -232,6 +252,12 @@ class Snapshot:
             return sql, self._cursor.fetchall()
         except self._dbapi_error as error:
             raise ReadFailed(error, sql.text) from error
+
+    def check_deadline(self) -> None:
+        """A timed-out ReadFailed, as SQLite's interrupt gives, once the deadline has passed: for
+        work between statements that SQLite cannot interrupt (the search index's)."""
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise ReadFailed(TimeoutError("interrupted: the read ran past its time limit"))
 
     def rows(self, statement: Statement, params: Mapping[str, Any] = {}) -> list[Row]:
         """The rows, each a dict keyed by the SQL's column labels (as SQLAlchemy's `mappings()`)."""

@@ -37,6 +37,7 @@ import tantivy
 
 from app.search.index import analyse
 from bench.results import Report
+from bench.vocabulary import word_counts
 
 BATCH = 2000
 TOP = 20
@@ -121,10 +122,7 @@ Query = list[list[str]]  # all of these, each any of its (phrase) options: [[w1]
 
 def draw(db: Path, releases: list[tuple[int, str, str]], count: int) -> dict[str, list[Query]]:
     rng = random.Random(17)
-    with sqlite3.connect(db) as connection:
-        vocabulary = connection.execute(
-            "SELECT term, doc FROM press_release_fts_vocab WHERE term GLOB '[a-z]*'"
-        ).fetchall()
+    vocabulary = [(t, n) for t, n in word_counts(db) if "a" <= t[:1] <= "z"]
     size = len(releases)
     by_share: dict[str, list[str]] = {"rare": [], "mid": [], "common": []}
     for term, doc in vocabulary:

@@ -4,8 +4,9 @@
 
 floor      a child process that reads the JSON Lines, computes the derived columns the simplest
            way, inserts with sqlite3's executemany into the migrated table, then indexes the
-           titles and bodies as they are (FTS5's own tokenizer, no analysis) in one statement,
-           and commits
+           titles and bodies as they are (no analysis) in one statement into an FTS5 table like
+           the one Pressroom searched before its index moved beside the file (contentless,
+           split on spaces), and commits
 pressroom  `pressroom ingest ARCHIVE` into a fresh migrated database, as a user runs it
 
 Both start from a copy of the same freshly migrated database file; rounds alternate. Peak memory is
@@ -32,6 +33,9 @@ db, archive = sys.argv[1], sys.argv[2]
 connection = sqlite3.connect(db, isolation_level=None)
 connection.execute("PRAGMA journal_mode = WAL")
 connection.execute("PRAGMA synchronous = NORMAL")
+connection.execute(
+    "CREATE VIRTUAL TABLE floor_fts USING fts5(title, body, content='', tokenize='ascii')"
+)
 connection.execute("BEGIN IMMEDIATE")
 
 def rows():
@@ -53,7 +57,7 @@ connection.executemany(
     rows(),
 )
 connection.execute(
-    "INSERT INTO press_release_fts(rowid, title, body) SELECT id, title, body FROM press_release"
+    "INSERT INTO floor_fts(rowid, title, body) SELECT id, title, body FROM press_release"
 )
 connection.execute("COMMIT")
 """
@@ -94,6 +98,7 @@ def main() -> int:
                     results[kind].append(run(command, env))
                 for suffix in ("", "-wal", "-shm"):
                     Path(f"{db}{suffix}").unlink(missing_ok=True)
+                shutil.rmtree(f"{db}-index", ignore_errors=True)  # the search index beside it
 
     floor = statistics.median(t for t, _ in results["floor"])
     ours = statistics.median(t for t, _ in results["pressroom"])

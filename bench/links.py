@@ -30,6 +30,7 @@ from urllib.parse import urlencode
 from bench.in_process import receive, scope, started_app
 from bench.postgres_archive import archive_database
 from bench.results import Report
+from bench.vocabulary import word_counts
 
 
 def _misspelt(word: str, rng: random.Random) -> str:
@@ -55,14 +56,12 @@ async def _measure(db: str, serve: str, rounds: int, count: int) -> dict[str, li
 
     with sqlite3.connect(db) as connection:
         ids = [row[0] for row in connection.execute("SELECT id FROM press_release")]
-        # words 10 to 1,000 releases hold: found as typed (no suggestion is looked for)
-        words = [
-            row[0]
-            for row in connection.execute(
-                "SELECT term FROM press_release_fts_vocab WHERE length(term) BETWEEN 6 AND 12 "
-                "AND term NOT GLOB '*[^a-z]*' AND doc BETWEEN 10 AND 1000"
-            )
-        ]
+    # words 10 to 1,000 releases hold: found as typed (no suggestion is looked for)
+    words = [
+        term
+        for term, doc in word_counts(Path(db))
+        if 6 <= len(term) <= 12 and term.isascii() and term.isalpha() and 10 <= doc <= 1000
+    ]
     rng = random.Random(16)
     spelt = rng.sample(words, min(len(words), count * rounds))
 

@@ -4,7 +4,8 @@
 
 For each query, three measurements are interleaved round by round, so that the machine's noise
 falls on all three alike:
-  floor       the top 20 rowids by bm25 from the FTS table alone, then their 20 bodies (sqlite3)
+  floor       the top 20 ids by bm25 from the search index alone (the index beside the SQLite
+              file, app/search/side_index.py), then their 20 bodies (sqlite3)
   in-process  Pressroom's search (count, ranking, snippets, summaries) on one connection
   http        GET /v1/search?q=…&limit=20 on a running `pressroom serve` (1 worker, keep-alive)
 Goal: every query within 1.5 x floor + 2 ms.
@@ -20,13 +21,14 @@ import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from app.db import create_db_engine
 from app.reader import Reader
-from app.search import SearchRequest, search
+from app.search import SearchRequest, search, side_index
 from app.search.grammar import parse
 from app.search.results import Facet, SearchSort
-from app.search.sqlite import compile_fts5
+from app.search.tantivy_search import tantivy_query
 from bench.results import Report
 from bench.server import running_server
 
@@ -44,15 +46,9 @@ EXTRAS = {
 }
 
 
-def floor(connection: sqlite3.Connection, match: str) -> None:
-    ids = [
-        row[0]
-        for row in connection.execute(
-            "SELECT rowid FROM press_release_fts WHERE press_release_fts MATCH ? "
-            "ORDER BY rank LIMIT 20",
-            (match,),
-        )
-    ]
+def floor(connection: sqlite3.Connection, searcher: Any, query: Any) -> None:
+    hits = searcher.search(query, 20, count=False).hits
+    ids = searcher.fast_field_values("id", [address for _, address in hits])
     marks = ",".join("?" * len(ids))
     # the index holds only the analysed words (app/search/index.py): the 20 bodies a snippet is
     # cut from are read instead
@@ -84,6 +80,9 @@ def main() -> int:
     engine = create_db_engine(f"sqlite:///{args.db}", read_only=True)
     samples: dict[tuple[str, str], list[float]] = {}
     reader = Reader(engine, pool_size=1, timeout_seconds=60)
+    index = side_index.opened(side_index.location(args.db))
+    index.reload()
+    searcher = index.searcher()
     with server(args.db) as client:
 
         def over_http(q: str, **extra: str) -> None:
@@ -108,9 +107,9 @@ def main() -> int:
 
         for round_ in range(args.rounds + 3):  # the first 3 rounds warm the caches
             for name, q in QUERIES.items():
-                match = compile_fts5(parse(q))
+                query = tantivy_query(parse(q))
                 for kind, action in (
-                    ("floor", lambda m=match: floor(raw, m)),
+                    ("floor", lambda m=query: floor(raw, searcher, m)),
                     ("in-process", lambda q=q: in_process(q)),
                     ("http", lambda q=q: over_http(q)),
                 ):
@@ -127,10 +126,7 @@ def main() -> int:
                         samples.setdefault((name, kind), []).append(elapsed)
 
     total = {
-        name: raw.execute(
-            "SELECT count(*) FROM press_release_fts WHERE press_release_fts MATCH ?",
-            (compile_fts5(parse(q)),),
-        ).fetchone()[0]
+        name: searcher.search(tantivy_query(parse(q)), 1, count=True).count
         for name, q in QUERIES.items()
     }
     out = Report("search-latency")

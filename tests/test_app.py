@@ -83,7 +83,7 @@ def test_a_missing_database_is_a_503_problem_without_sql(tmp_path: Path) -> None
 
 def test_healthz_and_readyz(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
-    assert client.get("/readyz").json() == {"status": "ready", "revision": "0006"}
+    assert client.get("/readyz").json() == {"status": "ready", "revision": "0007"}
 
 
 def test_readyz_is_503_on_an_unmigrated_database(tmp_path: Path) -> None:
@@ -95,7 +95,7 @@ def test_readyz_is_503_on_an_unmigrated_database(tmp_path: Path) -> None:
         response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["detail"] == (
-        "The database is at schema revision none, not 0006: run `pressroom migrate`."
+        "The database is at schema revision none, not 0007: run `pressroom migrate`."
     )
 
 

@@ -3,8 +3,8 @@
 import pytest
 
 from app.errors import BadRequest
+from app.search.fts5_query import compile_fts5
 from app.search.grammar import MAX_TERMS, AllOf, AnyOf, Phrase, Term, parse
-from app.search.sqlite import compile_fts5
 
 a, b, c = Term("a"), Term("b"), Term("c")
 

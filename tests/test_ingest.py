@@ -11,9 +11,8 @@ from app.cli import main
 from app.db import create_db_engine
 from app.ingest import command
 from app.ingest.command import Rejection, UsageError, ingest
-from app.search.sqlite import fts5_sequences
-from app.text.analyser import sequences
 from tests.fixtures.releases import SEED, SEED_TITLE, Ingest, WriteSeeds, seed_text
+from tests.fixtures.search_index import index_match
 
 
 @pytest.fixture
@@ -28,14 +27,6 @@ ROWS = "SELECT external_id, slug, title, published_on, lead, source, language FR
 def rows(engine: Engine, sql: str = ROWS + " ORDER BY id") -> list[tuple[object, ...]]:
     with engine.connect() as connection:
         return [tuple(row) for row in connection.execute(text(sql))]
-
-
-def fts_match(engine: Engine, word: str) -> list[int]:
-    """The releases the FTS5 index holds any form of the word for."""
-    query = "SELECT rowid FROM press_release_fts WHERE press_release_fts MATCH :w ORDER BY rowid"
-    with engine.connect() as connection:
-        match = fts5_sequences(sequences(word))
-        return list(connection.execute(text(query), {"w": match}).scalars())
 
 
 def test_the_seed_directory_loads_the_seed(engine: Engine) -> None:
@@ -61,7 +52,7 @@ def test_a_second_run_changes_nothing(engine: Engine) -> None:
     report = ingest(engine, [SEED.parent])
     assert report.summary() == "added 0, updated 0, unchanged 1, rejected 0"
     assert rows(engine, stamps) == before
-    assert fts_match(engine, "almaty") == [1]
+    assert index_match(engine, "almaty") == [1]
 
 
 def test_an_edited_release_is_updated_in_place(engine: Engine, load: Ingest) -> None:
@@ -76,7 +67,7 @@ def test_an_edited_release_is_updated_in_place(engine: Engine, load: Ingest) -> 
     assert rows(engine, "SELECT title, body FROM press_release") == [
         ("New title", "Yak paragraph.")
     ]
-    assert (fts_match(engine, "zebra"), fts_match(engine, "yak")) == ([], [1])
+    assert (index_match(engine, "zebra"), index_match(engine, "yak")) == ([], [1])
 
 
 def test_good_files_are_kept_and_bad_ones_reported(engine: Engine, write_seeds: WriteSeeds) -> None:
@@ -230,7 +221,7 @@ class TestCommandLine:
         monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
         assert main(["ingest", str(SEED)]) == 2
         assert capsys.readouterr().err == (
-            "pressroom: the database is at schema revision none, not 0006: "
+            "pressroom: the database is at schema revision none, not 0007: "
             "run `pressroom migrate` first\n"
         )
 
@@ -254,8 +245,10 @@ class TestCommandLine:
 def test_a_bulk_load_leaves_the_index_merged(
     template_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # long releases: each body is cut into passages, which the passage index holds
+    long = " ".join(f"w{n}" for n in range(3000))
     lines = "".join(
-        json.dumps({"id": f"r{i}", "title": f"T{i}", "published_on": "2025-01-01", "body": f"w{i}"})
+        json.dumps({"id": f"r{i}", "title": f"T{i}", "published_on": "2025-01-01", "body": long})
         + "\n"
         for i in range(1000)
     )
@@ -268,10 +261,11 @@ def test_a_bulk_load_leaves_the_index_merged(
         assert ingest(engine, [tmp_path / "bulk.jsonl"]).added == 1000
         with engine.connect() as connection:
             connection.exec_driver_sql(
-                "INSERT INTO press_release_fts(press_release_fts) VALUES ('integrity-check')"
+                "INSERT INTO press_release_passage_fts(press_release_passage_fts) "
+                "VALUES ('integrity-check')"
             )
             pages: int = connection.exec_driver_sql(
-                "SELECT count(*) FROM press_release_fts_data"
+                "SELECT count(*) FROM press_release_passage_fts_data"
             ).scalar_one()
         engine.dispose()
         return pages

@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 from app.cli import main
 from app.ingest.command import Rejection, ingest
 from tests.fixtures.releases import SEED, Ingest, WriteSeeds, seed_text
+from tests.fixtures.search_index import indexed_words
 
 
 @pytest.fixture
@@ -45,16 +46,14 @@ def database_file(url: str) -> Path:
 
 def state(url: str) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
     """The rows and the words of the index (with the releases holding each), after checking that
-    the FTS index is sound."""
+    the passage index is sound."""
     with sqlite3.connect(database_file(url)) as db:
-        db.execute("INSERT INTO press_release_fts(press_release_fts) VALUES ('integrity-check')")
         db.execute(
             "INSERT INTO press_release_passage_fts(press_release_passage_fts) "
             "VALUES ('integrity-check')"
         )
         rows = db.execute("SELECT id, external_id, content_hash FROM press_release ORDER BY id")
-        words = db.execute("SELECT term, doc FROM press_release_fts_vocab ORDER BY term")
-        return rows.fetchall(), words.fetchall()
+        return rows.fetchall(), [(term, n) for term, n in indexed_words(database_file(url))]
 
 
 def start_ingest(

@@ -15,6 +15,7 @@ from app.ingest.command import ingest
 from app.models import press_release
 from app.text.analyser import version_label
 from tests.fixtures.lifecycle import Write, jsonl_writer, line, pressroom
+from tests.fixtures.search_index import dictionary
 
 A1 = line("a1", "Almaty centre opens", "The UN centre in Almaty opens.\n\nIt hosts 18 agencies.")
 A1_CORRECTED = line(
@@ -421,11 +422,13 @@ class TestPurge:
 
 
 def _fts_data(url: str, engine: Engine) -> bytes:
-    """SQLite: the FTS5 index's segments as stored; PostgreSQL: release 1's index row."""
+    """SQLite: the words of the index beside the database and the passage index's segments, as
+    stored; PostgreSQL: release 1's index row."""
     if engine.dialect.name == "sqlite":
         with sqlite3.connect(sqlite_path(url)) as db:
-            blocks = db.execute("SELECT block FROM press_release_fts_data").fetchall()
-        return b"".join(bytes(block) for (block,) in blocks)
+            blocks = db.execute("SELECT block FROM press_release_passage_fts_data").fetchall()
+        index = " ".join(dictionary(sqlite_path(url))).encode()
+        return index + b"".join(bytes(block) for (block,) in blocks)
     with engine.connect() as connection:
         rows = connection.execute(
             text("SELECT search_vector::text FROM press_release_search WHERE id = 1")

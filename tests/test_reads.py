@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from app import link_queries, queries, reader, schema_version
 from app.reads import Snapshot, Statement
-from app.search import index, postgres, postgres_hits, sqlite, sqlite_hits
+from app.search import index, postgres, postgres_hits, sqlite_hits, tantivy_search
 from tests.fixtures.recorded_requests import load_archive, send
 from tests.fixtures.releases import Ingest
 
@@ -57,7 +57,7 @@ def _module_statements(dialect: str) -> list[Statement]:
     are made as the requests need them): the shared ones and the engine's own."""
     modules: list[Any] = [queries, link_queries, index, schema_version]
     if dialect == "sqlite":
-        modules += [sqlite, sqlite_hits]
+        modules += [tantivy_search, sqlite_hits]
     else:
         modules += [postgres, postgres_hits, reader]
     found = [v for m in modules for v in vars(m).values() if isinstance(v, Statement)]

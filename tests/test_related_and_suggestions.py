@@ -8,11 +8,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
-from app.db import create_db_engine
+from app.db import create_db_engine, database_file
 from app.ingest.command import ingest
 from app.ingest.lifecycle import change_state
 from app.reads import Snapshot
-from app.search import BACKENDS
+from app.search import BACKENDS, side_index
 from app.search.budget import SAMPLE
 from app.search.related import HOLDERS
 from app.text.analyser import terms
@@ -244,7 +244,10 @@ def test_newest_holders_are_the_same_however_an_engine_reads_them(
     reader = create_db_engine(database_url, read_only=True)
     pooled = reader.raw_connection()
     try:
-        snapshot = Snapshot(pooled.dbapi_connection, reader.dialect, Totals())
+        beside = (
+            None if reader.dialect.name != "sqlite" else side_index.location(database_file(reader))
+        )
+        snapshot = Snapshot(pooled.dbapi_connection, reader.dialect, Totals(), beside)
         index = BACKENDS[reader.dialect.name].related_index(snapshot)
         words = [terms(word, "en")[0] for word in PLACED]
         since = index.archive_size() - SAMPLE

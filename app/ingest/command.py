@@ -2,9 +2,11 @@
 batches inside one transaction, and report every rejection with its reason.
 
 One transaction per run is the atomicity guarantee: a crash or a kill midway leaves the database
-as it was, and the full-text index (written in the same transaction, app/search/index.py) always
-agrees with the table. Readers are not blocked meanwhile: SQLite runs in WAL mode, where readers
-see the last committed state while a writer works.
+as it was. The full-text index agrees with the table: written in the same transaction on
+PostgreSQL (app/search/index.py); on SQLite the index beside the file is written as the run goes
+and committed right after the database, and a kill between the two commits is made good by the
+next writer or start (app/search/side_index.py). Readers are not blocked meanwhile: SQLite runs in
+WAL mode, where readers see the last committed state while a writer works.
 """
 
 import sys
@@ -29,6 +31,7 @@ from app.ingest.store import (
     optimize_index,
     upsert_batch,
 )
+from app.search import side_index
 
 SUFFIXES = (".txt", ".jsonl")
 STDIN = Path("-")
@@ -248,10 +251,26 @@ def ingest(
         max_bytes=max_bytes,
         progress=progress,
     )
+    with engine.connect() as connection, side_index.writing(connection) as index_writes:
+        _run(
+            connection,
+            releases,
+            report,
+            keep=lambda: not dry_run and not (strict and report.rejections),
+        )
+        if report.written:
+            side_index.commit(connection, index_writes)
+    report.rejections.sort(key=_input_order(files))
+    return report
+
+
+def _run(
+    connection: Connection, releases: Iterable[Located], report: Report, keep: Callable[[], bool]
+) -> None:
+    """The run's transaction: every batch stored, committed when `keep()` says so."""
     with (
-        engine.connect() as connection,
         connection.begin() as transaction,
-        Analysis(engine.dialect.name, BATCH_SIZE) as analysis,
+        Analysis(connection.dialect.name, BATCH_SIZE) as analysis,
     ):
         run = begin_run(connection)
         # each batch is analysed (in the background) while the one before it is stored
@@ -264,15 +283,13 @@ def ingest(
         if waiting is not None:
             _store(connection, run, *waiting, report)
         end_run(connection, run)
-        keep = not dry_run and not (strict and report.rejections)
-        if keep and report.added + report.updated >= OPTIMIZE_AFTER:
+        kept = keep()
+        if kept and report.added + report.updated >= OPTIMIZE_AFTER:
             optimize_index(connection)
-        if keep:
+        if kept:
             report.written = True
         else:
             transaction.rollback()
-    report.rejections.sort(key=_input_order(files))
-    return report
 
 
 def _batches(releases: Iterable[Located]) -> Iterator[list[Located]]:

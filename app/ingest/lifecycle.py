@@ -20,7 +20,7 @@ from app.models import (
     press_release_version,
 )
 from app.reads import member_of
-from app.search import index
+from app.search import index, side_index
 
 c = press_release.c
 
@@ -61,7 +61,9 @@ _ERASE_VERSIONS = delete(press_release_version).where(
 _ERASE_PASSAGES = delete(press_release_passage).where(
     member_of(press_release_passage.c.release_id, "ids")
 )
-_SQLITE_MERGE = "INSERT INTO press_release_fts(press_release_fts) VALUES ('optimize')"
+_SQLITE_MERGE = (
+    "INSERT INTO press_release_passage_fts(press_release_passage_fts) VALUES ('optimize')"
+)
 
 
 def withdraw(
@@ -101,13 +103,16 @@ def purge(
         return
     ids = [id_ for id_, _ in releases]
     index.remove(connection, [id_ for id_, state in releases if state is State.PUBLISHED])
+    index.scrub(connection)
     connection.execute(_ERASE_VERSIONS, {"ids": ids})
     connection.execute(_ERASE_PASSAGES, {"ids": ids})
     links.forget(connection, ids)
     connection.execute(_PURGE, {"ids": ids, "at": at})
     if connection.dialect.name == "sqlite":
-        # FTS5 forgets a row by a delete marker until its segments merge: merged now, the index
-        # holds no word of the purged text (PostgreSQL's dead row goes at the next VACUUM).
+        # FTS5 forgets a row by a delete marker until its segments merge: merged now, the
+        # passage index holds no word of the purged text (PostgreSQL's dead row goes at the next
+        # VACUUM; tantivy's deleted document with the merge of its segment, which tantivy's
+        # merge policy schedules itself: tantivy-py offers no call to force one).
         connection.exec_driver_sql(_SQLITE_MERGE)
     log.note(ChangeKind.PURGED, ids, at)
 
@@ -184,30 +189,42 @@ def change_state(
     """`action` on the releases named by `keys`, in one transaction that keeps every change it
     can make: an unknown key is reported and the others are still acted on."""
     outcome = CommandReport()
-    now = datetime.now(UTC)
-    with engine.connect() as connection, connection.begin():
-        index.require_fresh(connection)
-        log = ChangeLog(connection)
-        chosen: dict[int, Found] = {}
-        for key in keys:
-            found = find(connection, key)
-            if isinstance(found, str):
-                outcome.errors.append(found)
-                continue
-            if (refused := _refusal(action, found)) is not None:
-                outcome.errors.append(refused)
-                continue
-            if (leave := _left_alone(action, found)) is not None:
-                outcome.done.append(leave)
-            elif found.id not in chosen:
-                chosen[found.id] = found
-                outcome.done.append(f"{_DONE[action]} {found}")
-        targets = list(chosen.values())
-        if action == "withdraw":
-            withdraw(connection, log, [(r.id, reason or "") for r in targets], now)
-        elif action == "restore":
-            restore(connection, log, [r.id for r in targets], now)
-        else:
-            purge(connection, log, [(r.id, r.state) for r in targets], now)
-        log.publish()
+    with engine.connect() as connection, side_index.writing(connection) as index_writes:
+        with connection.begin():
+            _change(connection, action, keys, reason, outcome)
+        side_index.commit(connection, index_writes)
     return outcome
+
+
+def _change(
+    connection: Connection,
+    action: Action,
+    keys: Sequence[str],
+    reason: str | None,
+    outcome: CommandReport,
+) -> None:
+    now = datetime.now(UTC)
+    index.require_fresh(connection)
+    log = ChangeLog(connection)
+    chosen: dict[int, Found] = {}
+    for key in keys:
+        found = find(connection, key)
+        if isinstance(found, str):
+            outcome.errors.append(found)
+            continue
+        if (refused := _refusal(action, found)) is not None:
+            outcome.errors.append(refused)
+            continue
+        if (leave := _left_alone(action, found)) is not None:
+            outcome.done.append(leave)
+        elif found.id not in chosen:
+            chosen[found.id] = found
+            outcome.done.append(f"{_DONE[action]} {found}")
+    targets = list(chosen.values())
+    if action == "withdraw":
+        withdraw(connection, log, [(r.id, reason or "") for r in targets], now)
+    elif action == "restore":
+        restore(connection, log, [r.id for r in targets], now)
+    else:
+        purge(connection, log, [(r.id, r.state) for r in targets], now)
+    log.publish()

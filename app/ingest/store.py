@@ -78,8 +78,6 @@ _LEARN_TERMS = text(
     "FROM press_release_search AS s JOIN press_release AS r ON r.id = s.id "
     "WHERE r.external_id = ANY(:ids) ON CONFLICT DO NOTHING"
 )
-# SQLite: the batch's words (every word of its releases, analysed) join the same vocabulary.
-_LEARN_WORDS = text("INSERT OR IGNORE INTO search_term (term) SELECT value FROM json_each(:terms)")
 # What a new version of a release changes: every stored field but its keys, its first ingest
 # and its life cycle; the version number goes up by one.
 CONTENT = tuple(name for name in PressRelease.model_fields if name not in KEYS + LIFECYCLE)
@@ -148,7 +146,7 @@ def _learn(connection: Connection, run: Run, words: list[str]) -> None:
     if len(run.learnt) + len(new) > LEARNT_WORDS:
         run.learnt.clear()
     run.learnt.update(new)
-    connection.execute(_LEARN_WORDS, {"terms": json.dumps(new)})
+    connection.execute(index.LEARN_WORDS, {"terms": json.dumps(new)})
 
 
 _STORED = tuple(name for name in CONTENT if name != "updated_at")
@@ -377,7 +375,15 @@ def _indexed(
     release_id: int, release: Release, analysed: Mapping[str, index.Analysed]
 ) -> index.Indexed:
     done = analysed.get(release.external_id)
-    return index.Indexed(release_id, release.title, release.body, release.language, done)
+    return index.Indexed(
+        release_id,
+        release.title,
+        release.body,
+        release.language,
+        release.published_on,
+        release.source,
+        done,
+    )
 
 
 def _store_passages(connection: Connection, releases: list[index.Indexed]) -> None:
@@ -401,9 +407,9 @@ def _free_slugs(connection: Connection, releases: list[Release]) -> list[str]:
 
 
 def optimize_index(connection: Connection) -> None:
-    """Merge the FTS5 index's segments into one after a bulk load (the sqlite-utils recipe): a
-    load of 100,000 releases leaves hundreds, and every query pays for reading each of them."""
+    """Merge the passage index's FTS5 segments into one after a bulk load (the sqlite-utils
+    recipe): a large load leaves hundreds, and every snippet of a long release pays for each."""
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql(
-            "INSERT INTO press_release_fts(press_release_fts) VALUES ('optimize')"
+            "INSERT INTO press_release_passage_fts(press_release_passage_fts) VALUES ('optimize')"
         )

@@ -8,11 +8,12 @@ from app.reads import Snapshot
 from app.search import backend, related
 from app.search.postgres import PostgresSearch
 from app.search.results import SearchRequest, SearchResults
-from app.search.sqlite import SqliteSearch
+from app.search.tantivy_search import TantivySearch
 
 __all__ = ["SearchRequest", "related_to", "search"]
 
-BACKENDS: dict[str, backend.Backend] = {"sqlite": SqliteSearch(), "postgresql": PostgresSearch()}
+# SQLite's searches are the index beside its file's (app/search/side_index.py)
+BACKENDS: dict[str, backend.Backend] = {"sqlite": TantivySearch(), "postgresql": PostgresSearch()}
 
 
 def search(snapshot: Snapshot, request: SearchRequest) -> SearchResults:

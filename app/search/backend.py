@@ -4,19 +4,16 @@ app/search/postgres.py). The request comes in as a `SearchRequest`, the answer g
 `SearchResults`.
 
 The shared part: bounding prefixes by the index's vocabulary, the work budget (estimated on a
-sample of the newest releases, app/search/budget.py), the cursor and its owner, the relevance walk
-a block of matches at a time, the date-ordered page, the exact total (the first page's own rows
-when it holds them all, the facet cube's sum, or a count remembered per database version), the
-facets, and the page's hits.
+sample of the newest releases, app/search/budget.py), the cursor and its owner, the order of the
+steps, and the exact total (the first page's own rows when it holds them all, the facets' count,
+or a count); each engine counts, facets, ranks and pages its own way.
 """
 
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, func, select
-
 from app.errors import BadRequest
-from app.queries import NO_FILTERS, FilterShape
+from app.queries import Filters
 from app.reads import Row, Snapshot, Statement
 from app.search import budget, related, suggest
 from app.search.expansions import Lookup, expand, prefix_range
@@ -24,16 +21,12 @@ from app.search.grammar import AllOf, parse
 from app.search.results import (
     Compiled,
     Expansions,
-    Facet,
-    Fetch,
     Hit,
     PageRequest,
+    Position,
     SearchRequest,
     SearchResults,
     SearchSort,
-    cube_total,
-    relevance_page,
-    sum_facets,
 )
 from app.text.analyser import prefix_form
 
@@ -41,6 +34,7 @@ Shares = Callable[[Sequence[str]], dict[str, float]]  # words → the sample's s
 Params = dict[str, Any]  # a statement's bound values
 Rows = list[Row]
 Total = Callable[[], int]
+FacetCounts = dict[str, list[tuple[str, int]]]
 
 
 class Backend(Protocol):
@@ -53,33 +47,40 @@ class Backend(Protocol):
     archive_size: Statement  # the highest id
     known_words: Statement  # which of the words bound as `terms` the vocabulary holds
 
-    def index_word(self, word: str) -> str:
-        """A query, in the engine's syntax, for one word as the index holds it."""
+    def holders(self, snapshot: Snapshot, word: str, cap: int) -> int:
+        """How many releases hold one word as the index holds it, up to `cap`."""
 
-    def capped(self, shape: FilterShape) -> Statement:
-        """How many releases match, up to `cap`."""
+    def count(
+        self,
+        snapshot: Snapshot,
+        query: AllOf,
+        filters: Filters,
+        *,
+        cap: int | None = None,
+        since: int | None = None,
+    ) -> int:
+        """How many releases match (up to `cap`; among the ids above `since`)."""
 
     def compile(self, query: AllOf) -> str:
-        """The query in the engine's own syntax, every word quoted."""
+        """The query in the engine's own syntax, every word quoted (the cursor's owner names it)."""
 
     def shares(self, snapshot: Snapshot, expansions: Expansions, since: int, size: int) -> Shares:
         """The share of the sampled releases (ids above `since`, `size` of them) holding each
         word, or for `word*` any of the words it stands for."""
 
-    def sampled(self, shape: FilterShape) -> Statement:
-        """How many of the releases with ids above `since` match."""
-
     def related_index(self, snapshot: Snapshot) -> related.Index:
         """What related releases are found with (app/search/related.py)."""
 
-    def count(self, shape: FilterShape) -> Statement:
-        """How many releases match."""
+    def facets(
+        self, snapshot: Snapshot, query: Compiled, params: Params
+    ) -> tuple[FacetCounts, int]:
+        """The request's facets over the match set, and how many matches there are."""
 
-    def facet_cube(self, shape: FilterShape, facets: tuple[Facet, ...]) -> Statement:
-        """The matches counted by each combination of the facets' values."""
-
-    def fetch(self, snapshot: Snapshot, shape: FilterShape, params: Params) -> Fetch:
-        """The relevance walk's blocks (app/search/results.py, `Fetch`)."""
+    def ranked(
+        self, snapshot: Snapshot, query: Compiled, params: Params, start: Position
+    ) -> tuple[Rows, Position | None, bool]:
+        """A relevance page from `start` (each row's `id`), the next page's position (None at the
+        end), and whether the page holds the whole match set."""
 
     def date_rows(self, snapshot: Snapshot, query: Compiled, params: Params, total: Total) -> Rows:
         """A date-ordered page's rows and one more (`k0`: the date, `k1`: the id); `total()` is
@@ -93,22 +94,17 @@ def search(backend: Backend, snapshot: Snapshot, request: SearchRequest) -> Sear
     expansions = expand(request.query, vocabulary_lookup(snapshot, backend.vocabulary))
     query = Compiled(request, backend.compile(request.query), expansions)
     _check_budget(backend, snapshot, query)
-    shape = request.filters.shape
     page = PageRequest.make(request, query.text, backend.query_param)
     params = page.params
-    facets = request.facets
-    cube = snapshot.rows(backend.facet_cube(shape, facets), params) if facets else None
+    counts, counted = backend.facets(snapshot, query, params) if request.facets else ({}, None)
 
     def exact_total() -> int:
-        return (
-            cube_total(cube) if cube is not None else snapshot.count(backend.count(shape), params)
-        )
+        if counted is not None:
+            return counted
+        return backend.count(snapshot, request.query, request.filters)
 
     if request.sort is SearchSort.RELEVANCE:
-        fetch = backend.fetch(snapshot, shape, params)
-        ranked, following, whole = relevance_page(
-            fetch, page.position, request.limit, request.window
-        )
+        ranked, following, whole = backend.ranked(snapshot, query, params, page.position)
         next_cursor = page.relevance_cursor(following)
     else:
         ranked = backend.date_rows(snapshot, query, params, exact_total)
@@ -117,7 +113,6 @@ def search(backend: Backend, snapshot: Snapshot, request: SearchRequest) -> Sear
     # The first page holds the whole match set, or the facets counted it, or it is counted.
     total = len(ranked) if whole else exact_total()
     found = backend.hits(snapshot, query, ranked)
-    counts = {} if cube is None else sum_facets(facets, cube)
     suggestion = None
     if request.text and total <= suggest.LITTLE:
         index = _suggestion_index(backend, snapshot, request)
@@ -131,23 +126,19 @@ def _suggestion_index(
     backend: Backend, snapshot: Snapshot, request: SearchRequest
 ) -> suggest.Index:
     """The engine's vocabulary and counts, for "did you mean" (app/search/suggest.py)."""
-    words_only = backend.capped(NO_FILTERS.shape)
-    filtered = backend.capped(request.filters.shape)
-    cap = {"cap": suggest.CAP}
 
     def known(words: list[str]) -> set[str]:
         return {row["term"] for row in snapshot.rows(backend.known_words, {"terms": words})}
 
     def holders(word: str) -> int:
-        return snapshot.count(words_only, {backend.query_param: backend.index_word(word)} | cap)
+        return backend.holders(snapshot, word, suggest.CAP)
 
     def matches(text: str) -> int:
         try:
-            compiled = backend.compile(parse(text))
+            query = parse(text)
         except BadRequest:
             return 0
-        params = request.filters.params() | {backend.query_param: compiled} | cap
-        return snapshot.count(filtered, params)
+        return backend.count(snapshot, query, request.filters, cap=suggest.CAP)
 
     return suggest.Index(known, holders, matches)
 
@@ -164,8 +155,7 @@ def _check_budget(backend: Backend, snapshot: Snapshot, compiled: Compiled) -> N
     size = max(1, min(budget.SAMPLE, archive))
     matches = 0.0
     if facets:
-        params = request.filters.params() | {backend.query_param: compiled.text, "since": since}
-        matches = snapshot.count(backend.sampled(request.filters.shape), params) / size
+        matches = backend.count(snapshot, query, request.filters, since=since) / size
     shares = backend.shares(snapshot, compiled.expansions, since, size)
     found = budget.estimate(query, shares, matches, archive, prefix_weight=backend.prefix_weight)
     budget.check(
@@ -182,20 +172,3 @@ def vocabulary_lookup(snapshot: Snapshot, vocabulary: Statement) -> Lookup:
         return [row["term"] for row in found]
 
     return lookup
-
-
-def facet_cube(
-    facet_columns: dict[Facet, Any],
-    facets: tuple[Facet, ...],
-    source: Any,
-    where: Sequence[ColumnElement[bool]],
-) -> Statement:
-    """One pass over the match set for every facet asked for: the count of each combination of
-    their values (a few thousand rows at most), summed per facet in Python (`sum_facets`)."""
-    columns = [facet_columns[facet].label(facet.value) for facet in facets]
-    return Statement(
-        select(*columns, func.count().label("count"))
-        .select_from(source)
-        .where(*where)
-        .group_by(*columns)
-    )

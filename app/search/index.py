@@ -4,11 +4,13 @@ Every write of a release's title, body or language goes through here, in the wri
 (ingestion, `pressroom reindex`, the migration that made this index), so the index always agrees
 with the table. The engines hold the same words at the same positions:
 
-- SQLite: two contentless FTS5 tables (no copy of the text; their `ascii` tokenizer splits the
-  analysed text on its spaces and nothing else): `press_release_fts` (title, body) and
-  `press_release_passage_fts` (the passages of long releases). A contentless table forgets a row
-  only when told the words it indexed: they are the analysis of the row as stored, which the
-  analyser version recorded beside the index (`search_analyser`) guarantees is what was indexed.
+- SQLite: the index beside the database file (app/search/side_index.py), written through the
+  writer that holds it (`side_index.writing`), and committed after the database; and a
+  contentless FTS5 table of the passages of long releases, `press_release_passage_fts`, which
+  only picks a long release's snippet (its `ascii` tokenizer splits the analysed text on its spaces
+  and nothing else). A contentless table forgets a row only when told the words it indexed: they
+  are the analysis of the row as stored, which the analyser version recorded beside the index
+  (`search_analyser`) guarantees is what was indexed.
 - PostgreSQL: the tsvectors of `press_release_search` and `press_release_passage`, built here as
   tsvector text (each word with its positions, the title's weighted A, the body's B), so that
   PostgreSQL's own parser never splits or drops a word.
@@ -18,14 +20,17 @@ title into the body (FTS5 keeps the columns apart). PostgreSQL keeps positions u
 of them for a word: a phrase past those, in a very long release, may be missed there only.
 """
 
+import json
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, String, inspect, select, text
 
 from app.models import press_release, press_release_passage
 from app.reads import Snapshot, Statement, member_of
+from app.search import side_index
 from app.search.passages import SPAN
 from app.text.analyser import indexed_text, terms, version_label
 
@@ -52,6 +57,8 @@ class Indexed:
     title: str
     body: str
     language: str | None
+    published_on: date
+    source: str | None
     analysed: Analysed | None = None
 
 
@@ -99,11 +106,6 @@ def passage_tsvector(body: str, language: str | None) -> str:
     return _vector_text((terms(body, language), 1, ""))
 
 
-_FTS_ADD = text("INSERT INTO press_release_fts (rowid, title, body) VALUES (:id, :title, :body)")
-_FTS_FORGET = text(
-    "INSERT INTO press_release_fts (press_release_fts, rowid, title, body) "
-    "VALUES ('delete', :id, :title, :body)"
-)
 _PASSAGE_FTS_ADD = text("INSERT INTO press_release_passage_fts (rowid, body) VALUES (:id, :body)")
 _PASSAGE_FTS_FORGET = text(
     "INSERT INTO press_release_passage_fts (press_release_passage_fts, rowid, body) "
@@ -128,7 +130,9 @@ _PASSAGES_OF = (
     .where(member_of(press_release_passage.c.release_id, "ids"))
     .order_by(press_release_passage.c.id)
 )
-_RELEASES = select(c.id, c.title, c.body, c.language).where(member_of(c.id, "ids"))
+_RELEASES = select(c.id, c.title, c.body, c.language, c.published_on, c.source).where(
+    member_of(c.id, "ids")
+)
 
 
 def stored(connection: Connection, ids: Sequence[int]) -> list[Indexed]:
@@ -156,7 +160,9 @@ def add(connection: Connection, releases: Iterable[Indexed]) -> None:
     if not releases:
         return
     if connection.dialect.name == "sqlite":
-        _write_fts(connection, releases, _FTS_ADD, _PASSAGE_FTS_ADD)
+        if (writes := side_index.writes_of(connection)) is not None:
+            writes.add(_documents(releases))
+        _write_passages(connection, releases, _PASSAGE_FTS_ADD, "body", indexed_text)
         return
     rows = [{"id": r.id, "vector": _analysed("postgresql", r)[0]} for r in releases]
     connection.execute(_SEARCH_ADD, rows)
@@ -168,9 +174,15 @@ def remove(connection: Connection, ids: Sequence[int]) -> None:
     if not ids:
         return
     if connection.dialect.name == "sqlite":
-        forget(connection, stored(connection, ids))
+        forget(connection, _passage_owners(connection, ids))
     else:
         connection.execute(_SEARCH_REMOVE, {"ids": list(ids)})
+
+
+def scrub(connection: Connection) -> None:
+    """Leave no word of a purged text in the index's files, once the writer commits."""
+    if (writes := side_index.writes_of(connection)) is not None:
+        writes.scrub = True
 
 
 def forget(connection: Connection, releases: Iterable[Indexed]) -> None:
@@ -178,19 +190,34 @@ def forget(connection: Connection, releases: Iterable[Indexed]) -> None:
     passages out of the index. PostgreSQL's rows are replaced by `add`, or go with the release."""
     releases = list(releases)
     if releases and connection.dialect.name == "sqlite":
-        _write_fts(connection, releases, _FTS_FORGET, _PASSAGE_FTS_FORGET)
+        if (writes := side_index.writes_of(connection)) is not None:
+            writes.forget(release.id for release in releases)
+        _write_passages(connection, releases, _PASSAGE_FTS_FORGET, "body", indexed_text)
 
 
-def _write_fts(
-    connection: Connection, releases: list[Indexed], statement: Any, passage_statement: Any
-) -> None:
-    """Run an FTS5 insert or 'delete' statement for these releases' words and their passages'."""
-    rows = []
+def _documents(releases: list[Indexed]) -> list[side_index.Document]:
+    found = []
     for release in releases:
         title, body = _analysed("sqlite", release)
-        rows.append({"id": release.id, "title": title, "body": body})
-    connection.execute(statement, rows)
-    _write_passages(connection, releases, passage_statement, "body", indexed_text)
+        published_on = release.published_on
+        if not isinstance(published_on, date):  # read back as text from SQLite
+            published_on = date.fromisoformat(published_on)
+        found.append(
+            side_index.Document(
+                release.id, title, body, published_on, release.source, release.language
+            )
+        )
+    return found
+
+
+_LANGUAGES = select(c.id, c.language).where(member_of(c.id, "ids"))
+
+
+def _passage_owners(connection: Connection, ids: Sequence[int]) -> list[Indexed]:
+    """These releases as far as forgetting them needs: their ids, and the language their
+    passages were analysed in."""
+    rows = connection.execute(_LANGUAGES, {"ids": list(ids)})
+    return [Indexed(row.id, "", "", row.language, date.min, None) for row in rows]
 
 
 def _write_passages(
@@ -219,17 +246,14 @@ NEXT_PUBLISHED_IDS = text(
 )
 ALL_IDS = text("SELECT id FROM press_release WHERE id > :after ORDER BY id LIMIT :n")
 _SQLITE_EMPTY = [
-    "INSERT INTO press_release_fts (press_release_fts) VALUES ('delete-all')",
     "INSERT INTO press_release_passage_fts (press_release_passage_fts) VALUES ('delete-all')",
 ]
 _SQLITE_OPTIMIZE = [
-    "INSERT INTO press_release_fts (press_release_fts) VALUES ('optimize')",
     "INSERT INTO press_release_passage_fts (press_release_passage_fts) VALUES ('optimize')",
 ]
-_SQLITE_VOCABULARY = [
-    "DELETE FROM search_term",
-    "INSERT INTO search_term (term) SELECT term FROM press_release_fts_vocab",
-]
+_FORGET_WORDS = text("DELETE FROM search_term")
+# SQLite: the words of a batch join the vocabulary (app/models.py's search_term)
+LEARN_WORDS = text("INSERT OR IGNORE INTO search_term (term) SELECT value FROM json_each(:terms)")
 _POSTGRES_VOCABULARY = [
     "TRUNCATE search_term",
     "INSERT INTO search_term (term) SELECT DISTINCT unnest(tsvector_to_array(search_vector)) "
@@ -265,19 +289,28 @@ def reindex(
 ) -> int:
     """Analyse every published release and its passages again and rebuild the index from it, in
     the caller's transaction; record this analyser's version. The number of releases indexed."""
-    if connection.dialect.name == "sqlite":
+    dialect = connection.dialect.name
+    # SQLite's vocabulary is made of the words indexed (since migration 0006, which made it)
+    learn = dialect == "sqlite" and inspect(connection).has_table("search_term")
+    if dialect == "sqlite":
         for statement in _SQLITE_EMPTY:
             connection.exec_driver_sql(statement)
+        if (writes := side_index.writes_of(connection)) is not None:
+            writes.writer.delete_all_documents()
+        if learn:
+            connection.execute(_FORGET_WORDS)
     after, count = 0, 0
     while ids := connection.execute(releases, {"after": after, "n": REINDEX_BATCH}).scalars().all():
-        add(connection, stored(connection, ids))
+        found = stored(connection, ids)
+        analysed = analyse(dialect, [(r.title, r.body, r.language) for r in found])
+        add(connection, [replace(r, analysed=a) for r, a in zip(found, analysed, strict=True)])
+        if learn:
+            words = {word for title, body in analysed for word in (*title.split(), *body.split())}
+            connection.execute(LEARN_WORDS, {"terms": json.dumps(sorted(words))})
         after, count = ids[-1], count + len(ids)
         if progress is not None:
             progress(len(ids))
-    statements = _SQLITE_OPTIMIZE if connection.dialect.name == "sqlite" else _POSTGRES_VOCABULARY
-    if connection.dialect.name == "sqlite" and inspect(connection).has_table("search_term"):
-        statements = statements + _SQLITE_VOCABULARY  # (since migration 0006)
-    for statement in statements:
+    for statement in _SQLITE_OPTIMIZE if dialect == "sqlite" else _POSTGRES_VOCABULARY:
         connection.exec_driver_sql(statement)
     connection.execute(_FORGET_VERSION)
     connection.execute(_RECORD, {"version": version_label()})

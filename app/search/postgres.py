@@ -32,13 +32,24 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import REAL
 
 from app.models import search_term
-from app.queries import FilterShape, after, filter_clauses
+from app.queries import NO_FILTERS, Filters, FilterShape, after, filter_clauses
 from app.reads import Row, Snapshot, Statement, member_of
 from app.search import budget, related
-from app.search.backend import Params, Rows, Shares, Total, facet_cube
+from app.search.backend import FacetCounts, Params, Rows, Shares, Total
 from app.search.grammar import AllOf, AnyOf, Node, Phrase, Term, highlighted
 from app.search.postgres_hits import QUERY, VECTOR, hits, search_index
-from app.search.results import Compiled, Expansions, Facet, Fetch, Hit, SearchSort, block_params
+from app.search.results import (
+    Compiled,
+    Expansions,
+    Facet,
+    Hit,
+    Position,
+    SearchSort,
+    block_params,
+    cube_total,
+    relevance_page,
+    sum_facets,
+)
 from app.text.analyser import Sequences, prefix_form, sequences
 
 s = search_index.c
@@ -244,11 +255,24 @@ class PostgresSearch:
     archive_size = _ARCHIVE_SIZE
     known_words = _KNOWN
 
-    def index_word(self, word: str) -> str:
-        return _lexeme(word)
+    def holders(self, snapshot: Snapshot, word: str, cap: int) -> int:
+        return snapshot.count(_capped(NO_FILTERS.shape), {"tsquery": _lexeme(word), "cap": cap})
 
-    def capped(self, shape: FilterShape) -> Statement:
-        return _capped(shape)
+    def count(
+        self,
+        snapshot: Snapshot,
+        query: AllOf,
+        filters: Filters,
+        *,
+        cap: int | None = None,
+        since: int | None = None,
+    ) -> int:
+        params = filters.params() | {"tsquery": compile_tsquery(query)}
+        if cap is not None:
+            return snapshot.count(_capped(filters.shape), params | {"cap": cap})
+        if since is not None:
+            return snapshot.count(_sampled(filters.shape), params | {"since": since})
+        return snapshot.count(_count(filters.shape), params)  # GIN gives no index-only count
 
     def compile(self, query: AllOf) -> str:
         return compile_tsquery(query)
@@ -267,9 +291,6 @@ class PostgresSearch:
             return {row["word"]: row["n"] / size for row in found}
 
         return shares
-
-    def sampled(self, shape: FilterShape) -> Statement:
-        return _sampled(shape)
 
     def related_index(self, snapshot: Snapshot) -> related.Index:
         def sample_words(statement: Statement, params: Params) -> dict[str, int]:
@@ -312,18 +333,24 @@ class PostgresSearch:
 
         return related.Index(archive_size, counts, holders)
 
-    def count(self, shape: FilterShape) -> Statement:
-        return _count(shape)  # GIN gives no index-only count
+    def facets(
+        self, snapshot: Snapshot, query: Compiled, params: Params
+    ) -> tuple[FacetCounts, int]:
+        facets = query.request.facets
+        cube = snapshot.rows(_facet_cube(query.request.filters.shape, facets), params)
+        return sum_facets(facets, cube), cube_total(cube)
 
-    def facet_cube(self, shape: FilterShape, facets: tuple[Facet, ...]) -> Statement:
-        return _facet_cube(shape, facets)
+    def ranked(
+        self, snapshot: Snapshot, query: Compiled, params: Params, start: Position
+    ) -> tuple[Rows, Position | None, bool]:
+        shape = query.request.filters.shape
 
-    def fetch(self, snapshot: Snapshot, shape: FilterShape, params: Params) -> Fetch:
         def fetch(hi: int, position: tuple[float, int] | None, n: int) -> list[Row]:
             bounds = block_params(hi, position, n)
             return snapshot.rows(_block(shape, position is not None), params | bounds)
 
-        return fetch
+        request = query.request
+        return relevance_page(fetch, start, request.limit, request.window)
 
     def date_rows(self, snapshot: Snapshot, query: Compiled, params: Params, total: Total) -> Rows:
         request = query.request
@@ -339,4 +366,12 @@ class PostgresSearch:
 
 @cache
 def _facet_cube(shape: FilterShape, facets: tuple[Facet, ...]) -> Statement:
-    return facet_cube(_FACET_COLUMNS, facets, search_index, [_MATCH, *filter_clauses(shape, s)])
+    """One pass over the match set for every facet asked for: the count of each combination of
+    their values (a few thousand rows at most), summed per facet in Python (`sum_facets`)."""
+    columns = [_FACET_COLUMNS[facet].label(facet.value) for facet in facets]
+    return Statement(
+        select(*columns, func.count().label("count"))
+        .select_from(search_index)
+        .where(_MATCH, *filter_clauses(shape, s))
+        .group_by(*columns)
+    )

@@ -84,10 +84,13 @@ Row = dict[str, Any]
 @dataclass(frozen=True, slots=True)
 class Position:
     """Where a relevance walk resumes: in the block of the matches with ids up to `hi`, after the
-    row whose (score key, id) is `after`, or at the block's start when `after` is None."""
+    row whose (score key, id) is `after`, or at the block's start when `after` is None. An engine
+    that ranks the whole match set at once (app/search/tantivy_search.py) resumes `offset` rows
+    into the matches with ids up to `hi` instead."""
 
     hi: int
     after: tuple[float, int] | None = None
+    offset: int = 0
 
 
 # fetch(hi, after, n): up to n rows of block `hi` past `after`, best first, each with its `k0`
@@ -181,7 +184,10 @@ class PageRequest:
         position = Position(FIRST_BLOCK)
         if cursor is not None and sort is SearchSort.RELEVANCE:
             hi, k0, k1 = cursors.decode(cursor, owner, (int, (float, None), (int, None)))
-            position = Position(hi, None if k0 is None or k1 is None else (k0, k1))
+            if k0 is None:  # [hi, None, offset], or a block's start: [hi, None, None]
+                position = Position(hi, offset=k1 or 0)
+            else:
+                position = Position(hi, None if k1 is None else (k0, k1))
         elif cursor is not None:
             params["k0"], params["k1"] = cursors.decode(cursor, owner, (date, int))
         return cls(owner, params, position)
@@ -197,5 +203,5 @@ class PageRequest:
     def relevance_cursor(self, position: Position | None) -> str | None:
         if position is None:
             return None
-        k0, k1 = position.after or (None, None)
+        k0, k1 = position.after or (None, position.offset or None)
         return cursors.encode([position.hi, k0, k1], self.owner)

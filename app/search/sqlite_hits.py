@@ -2,10 +2,9 @@
 from the body of a short release, or from the best passage of a long one (app/search/passages.py),
 which the passage index picks.
 
-The passage is picked, and a date-ordered page scored, for the words the query looks for, as
-alternatives, and a prefix term for the words of the index it stands for
-(app/search/expansions.py): FTS5 would merge every one of a prefix's words' document lists again
-for each release of the page.
+The passage is picked for the words the query looks for, as alternatives, and a prefix term for
+the words of the index it stands for (app/search/expansions.py): FTS5 would merge every one of a
+prefix's words' document lists again for each release of the page.
 """
 
 from typing import Any
@@ -28,6 +27,7 @@ from app.models import press_release_passage
 from app.queries import SUMMARY_COLUMNS, c
 from app.reads import Snapshot, Statement, member_of
 from app.search.best_passage import BestPassage
+from app.search.fts5_query import fts5_string, in_title
 from app.search.grammar import AllOf, Phrase, Term, highlighted
 from app.search.highlight import release_snippet
 from app.search.passages import PASSAGE_CANDIDATES, SPAN
@@ -48,21 +48,10 @@ def _fts5_table(name: str, *columns: str) -> Table:
     )
 
 
-fts = _fts5_table("press_release_fts", "title", "body")
 # The passages of long releases and their own FTS5 index.
 passage = press_release_passage
 passage_fts = _fts5_table("press_release_passage_fts", "body")
 _PASSAGE_FTS: ColumnClause[Any] = literal_column("press_release_passage_fts")
-
-
-def fts5_string(text: str) -> str:
-    """An FTS5 string: the engine tokenizes what is inside, and nothing inside is syntax."""
-    return '"' + text.replace('"', '""') + '"'
-
-
-def in_title(expression: str, title_only: bool) -> str:
-    """The expression restricted to the title column when the query says `title:`."""
-    return f"title : ({expression})" if title_only else expression
 
 
 def highlight_match(query: AllOf, expansions: dict[Term, list[str]], *, titles: bool) -> str | None:
@@ -95,17 +84,6 @@ _LONG_IDS = Statement(select(passage.c.release_id).where(passage.c.id % SPAN == 
 _IN_PAGE = member_of(c.id, "ids")
 _SHORT = Statement(select(*SUMMARY_COLUMNS, c.body.label("_body")).where(_IN_PAGE))
 _LONG = Statement(select(*SUMMARY_COLUMNS).where(_IN_PAGE))
-# The scores of a date-ordered page, whose ranking gave none. bm25 needs each word's document
-# count, which FTS5 counts again each time it looks a rowid up (`"of the"`, in 79,509 of 100,000
-# releases: 45 ms a lookup); in one pass over the page's id range it counts once. `+ 0` keeps the
-# id list out of the FTS5 lookup.
-_RANKS = Statement(
-    select(fts.c.rowid.label("id"), fts.c.rank.label("rank")).where(
-        fts.c.match.op("MATCH")(bindparam("words")),
-        fts.c.rowid.between(bindparam("first"), bindparam("last")),
-        member_of(fts.c.rowid + 0, "ids"),
-    )
-)
 # The passage that best matches the query's words, among the first PASSAGE_CANDIDATES of one
 # release's passages that hold any of them (a release's passages are one id range, in body order):
 # bm25 for at most that many, then the text of one, a few KB.
@@ -126,11 +104,9 @@ def hits(
     query: AllOf,
     expansions: dict[Term, list[str]],
     ids: list[int],
-    scores: dict[int, float] | None,
+    scores: dict[int, float],
 ) -> list[Hit]:
-    """The page's releases in `ids` order, each with its snippet. Scores (bm25 negated: higher is
-    better) are computed here only when the ranking did not (the date orders), over the words to
-    mark, which scores a release as the whole query does unless it holds prefixes."""
+    """The page's releases in `ids` order, each with its score and its snippet."""
     if not ids:
         return []
     long = {row["release_id"] for row in snapshot.remembered_rows(_LONG_IDS)}.intersection(ids)
@@ -138,12 +114,6 @@ def hits(
     rows = snapshot.rows(_SHORT, {"ids": short}) if short else []
     if long:
         rows += [row | {"_body": None} for row in snapshot.rows(_LONG, {"ids": list(long)})]
-    words = highlight_match(query, expansions, titles=True)
-    if scores is None:
-        scores = {}
-        if words is not None:
-            params = {"words": words, "ids": ids, "first": min(ids), "last": max(ids)}
-            scores = {row["id"]: -row["rank"] for row in snapshot.rows(_RANKS, params)}
     body_words = highlight_match(query, expansions, titles=False) if long else None
     found = {}
     for summary in rows:
