@@ -83,8 +83,9 @@ class Settings(BaseSettings):
         default=10_000,
         ge=1,
         le=1_000_000,
-        description="Relevance ranks a search's matches this many at a time, the most recently "
-        "added first: exact for a match set up to this size, block by block beyond it.",
+        description="PostgreSQL: relevance ranks a search's matches this many at a time, the "
+        "most recently added first: exact for a match set up to this size, block by block beyond "
+        "it. (SQLite's search index ranks the whole match set.)",
     )
     search_budget: int = Field(
         default=500_000,

@@ -26,7 +26,6 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, MutableMapping
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any, TypeVar
 
 from fastapi import Request
@@ -118,6 +117,8 @@ class Reader:
         self.timeout_seconds = timeout_seconds
         self.slice_seconds = min(slice_seconds, timeout_seconds)
         self.sqlite = engine.dialect.name == "sqlite"
+        # answers remembered per database version, shared by every connection (app/totals.py)
+        self.totals = Totals()
         # SQLite: the index beside the database file (app/search/side_index.py)
         self.search_index = side_index.location(database_file(engine)) if self.sqlite else None
         self._dbapi_error = engine.dialect.loaded_dbapi.Error
@@ -160,7 +161,7 @@ class Reader:
                 connection = pooled.dbapi_connection
                 deadline = time.monotonic() + self.timeout_seconds
                 connection.set_progress_handler(lambda: time.monotonic() > deadline, PROGRESS_STEPS)
-                return _in_snapshot(pooled, self.engine, work, self.search_index, deadline)
+                return self._in_snapshot(pooled, work, deadline)
             finally:
                 pooled.dbapi_connection.set_progress_handler(None, 0)
                 pooled.close()
@@ -178,7 +179,7 @@ class Reader:
         stop = time.monotonic() + self.slice_seconds
         connection.set_progress_handler(lambda: time.monotonic() > stop, PROGRESS_STEPS)
         try:
-            return _in_snapshot(self._held, self.engine, work, self.search_index, stop)
+            return self._in_snapshot(self._held, work, stop)
         except ReadFailed as error:
             if error.timed_out or error.locked:
                 raise _Outgrown from error
@@ -195,9 +196,7 @@ class Reader:
         )
         deadline = time.monotonic() + max(0.0, seconds)
         try:
-            return await run_in_threadpool(
-                _in_snapshot, pooled, self.engine, work, self.search_index, deadline
-            )
+            return await run_in_threadpool(self._in_snapshot, pooled, work, deadline)
         finally:
             timer.cancel()
             pooled.close()
@@ -205,13 +204,24 @@ class Reader:
     def _postgres(self, work: Work[T], seconds: float) -> T:
         pooled = self._checkout()
         try:
-            totals = pooled.info.setdefault("pressroom.totals", Totals())
-            snapshot = Snapshot(pooled.dbapi_connection, self.engine.dialect, totals)
+            snapshot = Snapshot(pooled.dbapi_connection, self.engine.dialect, self.totals)
             # PostgreSQL cancels a statement past statement_timeout (57014: a 503)
             snapshot.scalar(_STATEMENT_TIMEOUT, {"milliseconds": str(milliseconds(seconds))})
             return work(snapshot)
         finally:
             pooled.close()  # back to the pool, which rolls the transaction back
+
+    def _in_snapshot(self, pooled: Any, work: Work[T], deadline: float) -> T:
+        """`work` in one SQLite transaction on `pooled`, rolled back after."""
+        connection = pooled.dbapi_connection
+        try:
+            snapshot = Snapshot(
+                connection, self.engine.dialect, self.totals, self.search_index, deadline
+            )
+            snapshot.begin()  # one snapshot for every read of the request
+            return work(snapshot)
+        finally:
+            connection.rollback()
 
     def _checkout(self) -> Any:
         try:  # the pool hands out the driver's own errors: wrapped as a read's are
@@ -223,21 +233,6 @@ class Reader:
         if self._held is not None:
             self._held.close()
             self._held = None
-
-
-def _in_snapshot(
-    pooled: Any, engine: Engine, work: Work[T], search_index: Path | None, deadline: float
-) -> T:
-    """`work` in one SQLite transaction on `pooled`, rolled back after. Exact counts are
-    remembered per connection (SQLite's data_version is counted per connection)."""
-    connection = pooled.dbapi_connection
-    totals = pooled.info.setdefault("pressroom.totals", Totals())
-    try:
-        snapshot = Snapshot(connection, engine.dialect, totals, search_index, deadline)
-        snapshot.begin()  # one snapshot for every read of the request
-        return work(snapshot)
-    finally:
-        connection.rollback()
 
 
 async def read(request: Request, work: Work[T]) -> T:

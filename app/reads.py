@@ -313,7 +313,7 @@ class Snapshot:
         key = (statement, *((name, _hashable(params[name])) for name in binds if name in params))
         found = totals.get(self._version, key)
         if found is None:
-            found = totals.put(key, read(statement, params))
+            found = totals.put(self._version, key, read(statement, params))
         return found
 
     def begin(self) -> None:
@@ -331,13 +331,17 @@ class Snapshot:
         return found[0] if found else None
 
 
-# What changes whenever the answers remembered change. SQLite counts the commits of other
-# connections. PostgreSQL has no such counter: its change log's highest number stands in, since
+# What changes whenever the answers remembered change: the change log's highest number, since
 # every write that changes what a release shows or which releases match notes a change there,
-# numbered in commit order (app/ingest/changes.py), and the analyser's version changes with a
-# reindex. Read in the request's snapshot (REPEATABLE READ: app/db.py), so it dates the answers.
+# numbered in commit order (app/ingest/changes.py), and the analyser's version, which changes
+# with a reindex. One version for every connection, so that every connection of a process shares
+# what one of them counted (SQLite's own `PRAGMA data_version` is counted per connection: a count
+# that outgrew the fast lane's slice was remembered by a slow-lane connection only, and every
+# request paid the slice again). Read in the request's snapshot (SQLite's transaction;
+# PostgreSQL's REPEATABLE READ: app/db.py), so it dates the answers.
 _VERSION = {
-    "sqlite": "PRAGMA data_version",
+    "sqlite": "SELECT (SELECT coalesce(max(seq), 0) FROM press_release_change) "
+    "|| ' ' || coalesce((SELECT min(version) FROM search_analyser), '')",
     "postgresql": "SELECT (SELECT coalesce(max(seq), 0) FROM press_release_change)::text "
     "|| ' ' || coalesce((SELECT min(version) FROM search_analyser), '')",
 }

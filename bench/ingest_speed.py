@@ -78,6 +78,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--archive", type=Path, default=Path("bench/out/archive-100000.jsonl"))
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument(
+        "--keep", type=Path, help="keep the last round's Pressroom database (and its index) here"
+    )
     args = parser.parse_args()
     lines = sum(1 for _ in args.archive.open("rb"))
 
@@ -96,6 +99,10 @@ def main() -> int:
                     env = os.environ | {"DATABASE_URL": f"sqlite:///{db}"}
                     command = [sys.executable, "-m", "app.cli", "ingest", str(args.archive)]
                     results[kind].append(run(command, env))
+                    if args.keep is not None:
+                        shutil.rmtree(f"{args.keep}-index", ignore_errors=True)
+                        shutil.move(f"{db}-index", f"{args.keep}-index")
+                        shutil.move(db, args.keep)
                 for suffix in ("", "-wal", "-shm"):
                     Path(f"{db}{suffix}").unlink(missing_ok=True)
                 shutil.rmtree(f"{db}-index", ignore_errors=True)  # the search index beside it

@@ -15,15 +15,21 @@ common, newest  the same, newest first
 common, facets  the same, with the source, language and year facets
 prefix          the first letters of a common word, standing for 2 to 100 words (`coop*`)
 common OR       two common words, either (`ministry OR agreement`)
-list            a list page of 20, newest first, up to a random date (`to=`)
+list            a list page of 20, newest first: the first, then each next page by its cursor
+                (each page another)
+list, to a date the same, of the releases up to a random date (`to=`): its exact total counts
+                them (no goal: issue 17, point 3)
 detail          a random release
 
 Goals (issue 17): SQLite every search under 25 ms p50, the faceted one under 100, list and detail
-under 2; PostgreSQL every request under 300 ms p50 and none refused, a list page under 5.
+under 2; PostgreSQL every request under 300 ms p50 and none refused, a list page under 5. "not 200"
+counts the answers that were not: a 400 of the work budget (app/search/budget.py) for a query
+estimated to read too much, a 503 for one that ran out of time.
 """
 
 import argparse
 import asyncio
+import json
 import random
 import sqlite3
 import statistics
@@ -42,6 +48,7 @@ from bench.vocabulary import word_counts
 
 Request = tuple[str, bytes]
 WARM_UP = 5
+NEXT_PAGE = b"next"  # the query string: the cursor of the page before, or the first page
 
 
 def draws(db: Path, count: int, seed: int) -> dict[str, list[Request]]:
@@ -98,7 +105,8 @@ def draws(db: Path, count: int, seed: int) -> dict[str, list[Request]]:
         "common, facets": [search(pick(common), facets="source,language,year") for _ in range(n)],
         "prefix": [search(pick(prefixes) + "*") for _ in range(n)],
         "common OR": [search(f"{pick(common)} OR {pick(common)}") for _ in range(n)],
-        "list": [
+        "list": [("/v1/press-releases", NEXT_PAGE)] * n,
+        "list, to a date": [
             (
                 "/v1/press-releases",
                 urlencode(
@@ -117,16 +125,24 @@ async def measure(
     """Each kind's times (ms, after the warm-up) and statuses."""
     app, lifespan = await started_app(serve)
     statuses: list[int] = []
+    bodies: list[bytes] = []
 
     async def send(message: MutableMapping[str, Any]) -> None:
         if message["type"] == "http.response.start":
             statuses.append(message["status"])
+        elif message["type"] == "http.response.body":
+            bodies.append(message.get("body", b""))
 
     found: dict[str, tuple[list[float], list[int]]] = {}
     for kind, drawn in requests.items():
         took = []
         statuses.clear()
-        for path, query in drawn:
+        for path, wanted in drawn:
+            query = wanted
+            if wanted == NEXT_PAGE:
+                cursor = json.loads(b"".join(bodies) or b"{}").get("next_cursor")
+                query = urlencode({"cursor": cursor}).encode() if cursor else b""
+            bodies.clear()
             start = time.perf_counter()
             await app(scope(path, query), receive, send)
             took.append((time.perf_counter() - start) * 1e3)
@@ -136,8 +152,13 @@ async def measure(
 
 
 GOALS: dict[str, Callable[[str], float]] = {
-    "SQLite": lambda kind: {"common, facets": 100.0, "list": 2.0, "detail": 2.0}.get(kind, 25.0),
-    "PostgreSQL": lambda kind: {"list": 5.0}.get(kind, 300.0),
+    "SQLite": lambda kind: {
+        "common, facets": 100.0,
+        "list": 2.0,
+        "list, to a date": 0.0,
+        "detail": 2.0,
+    }.get(kind, 25.0),
+    "PostgreSQL": lambda kind: {"list": 5.0, "list, to a date": 0.0}.get(kind, 300.0),
 }
 
 
@@ -167,10 +188,13 @@ def main() -> int:
             p95 = took[max(0, int(len(took) * 0.95) - 1)]
             refused = sum(1 for status in statuses if status != 200)
             goal = GOALS[engine](kind)
-            verdict = "met" if statistics.median(took) < goal and not refused else "missed"
+            # PostgreSQL's goal counts a refusal (a 400 of the work budget, a 503) as a miss
+            fast = statistics.median(took) < goal
+            verdict = "met" if fast and not (refused and engine == "PostgreSQL") else "missed"
+            aim = f"{goal:.0f}: {verdict}" if goal else "none"
             out(
                 f"| {kind} | {statistics.median(took):.1f} | {p95:.1f} | {took[-1]:.1f} "
-                f"| {refused} | {goal:.0f}: {verdict} |"
+                f"| {refused} | {aim} |"
             )
     out.write()
     return 0

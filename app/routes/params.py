@@ -24,9 +24,9 @@ CursorParam = Annotated[
         description="The `next_cursor` of the previous page, unchanged; leave out for the first "
         "page. A cursor only works with the parameters of the request that returned it. In the "
         "date orders a release added meanwhile never makes a row repeat or vanish; in relevance "
-        "order a walk visits every match once, a block of matches at a time, while the archive "
-        "is unchanged (a release added meanwhile stays out of it, but an ingest changes the "
-        "statistics that scores come from).",
+        "order a walk visits every match once while the archive is unchanged (a release added "
+        "meanwhile stays out of it, but an ingest changes the statistics that scores come "
+        "from, and so the order).",
     ),
 ]
 

@@ -82,8 +82,10 @@ async def search(
     """Releases that match `q`, best match first (a title match weighs more than a body match)
     unless `sort` asks for a date order, each with a snippet around its best match.
 
-    Relevance is ranked a block of matches at a time (10,000 by default), the most recently added
-    first: exact for a match set that fits one block, exact within each block beyond.
+    Relevance is bm25 over the whole match set on the embedded SQLite default (its search index
+    prunes to the best matches without scoring them all). PostgreSQL ranks a block of matches at a
+    time (10,000 by default), the most recently added first: exact for a match set that fits one
+    block, exact within each block beyond.
 
     The snippet is HTML-escaped text with the matched words in `<mark>` tags: a window of the body
     (of a long release, of the passage of at most 4 KB that best holds the query's words), or the

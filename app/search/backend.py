@@ -43,6 +43,7 @@ class Backend(Protocol):
     query_param: str  # the bound parameter that carries the compiled query
     prefix_weight: float  # the budget's cost of a prefix against a word's
     cost: float  # the budget's cost of a posting against FTS5's
+    facet_weight: float  # the budget's cost of counting one match in the facets
     vocabulary: Statement  # indexed words in [low, high), in order, at most `limit`
     archive_size: Statement  # the highest id
     known_words: Statement  # which of the words bound as `terms` the vocabulary holds
@@ -78,13 +79,16 @@ class Backend(Protocol):
 
     def ranked(
         self, snapshot: Snapshot, query: Compiled, params: Params, start: Position
-    ) -> tuple[Rows, Position | None, bool]:
+    ) -> tuple[Rows, Position | None, int | None]:
         """A relevance page from `start` (each row's `id`), the next page's position (None at the
-        end), and whether the page holds the whole match set."""
+        end), and the exact total when finding the page gave it (None: it is to be counted)."""
 
-    def date_rows(self, snapshot: Snapshot, query: Compiled, params: Params, total: Total) -> Rows:
-        """A date-ordered page's rows and one more (`k0`: the date, `k1`: the id); `total()` is
-        the exact total, for a backend that plans by it."""
+    def date_rows(
+        self, snapshot: Snapshot, query: Compiled, params: Params, total: Total
+    ) -> tuple[Rows, int | None]:
+        """A date-ordered page's rows and one more (`k0`: the date, `k1`: the id), and the exact
+        total when finding them gave it; `total()` is the exact total, for a backend that plans
+        by it."""
 
     def hits(self, snapshot: Snapshot, query: Compiled, ranked: Rows) -> list[Hit]:
         """The page's releases in `ranked` order, each with its score and snippet."""
@@ -104,14 +108,16 @@ def search(backend: Backend, snapshot: Snapshot, request: SearchRequest) -> Sear
         return backend.count(snapshot, request.query, request.filters)
 
     if request.sort is SearchSort.RELEVANCE:
-        ranked, following, whole = backend.ranked(snapshot, query, params, page.position)
+        ranked, following, counted = backend.ranked(snapshot, query, params, page.position)
         next_cursor = page.relevance_cursor(following)
     else:
-        ranked = backend.date_rows(snapshot, query, params, exact_total)
-        whole = request.cursor is None and len(ranked) <= request.limit
+        ranked, counted = backend.date_rows(snapshot, query, params, exact_total)
+        if request.cursor is None and len(ranked) <= request.limit:
+            counted = len(ranked)
         ranked, next_cursor = page.cut(ranked, request.limit)
-    # The first page holds the whole match set, or the facets counted it, or it is counted.
-    total = len(ranked) if whole else exact_total()
+    # The first page holds the whole match set, or the engine counted it on the way, or the
+    # facets did, or it is counted.
+    total = counted if counted is not None else exact_total()
     found = backend.hits(snapshot, query, ranked)
     suggestion = None
     if request.text and total <= suggest.LITTLE:
@@ -159,7 +165,12 @@ def _check_budget(backend: Backend, snapshot: Snapshot, compiled: Compiled) -> N
     shares = backend.shares(snapshot, compiled.expansions, since, size)
     found = budget.estimate(query, shares, matches, archive, prefix_weight=backend.prefix_weight)
     budget.check(
-        found, facets=facets, archive=archive, postings=request.postings, cost=backend.cost
+        found,
+        facets=facets,
+        archive=archive,
+        postings=request.postings,
+        cost=backend.cost,
+        facet_weight=backend.facet_weight,
     )
 
 

@@ -39,6 +39,15 @@ FACET_WEIGHT = 6
 # default 128 MB of shared buffers, on this 2-core machine).
 POSTGRES_COST = 8.0
 POSTGRES_PREFIX_WEIGHT = 4 * PREFIX_WEIGHT
+# The index beside SQLite (tantivy) reads a word's postings in blocks and ranks with top-k
+# pruning: on the 1,000,000-release archive a word half the releases hold took 16 to 34 ms
+# whole, two such words ORed 30, a prefix standing for 40 words 24, three facets over 600,000
+# matches 28, where a phrase of two of the commonest words (4 times the postings of its rarer
+# word, by PHRASE_WEIGHT) took 580 to 710 ms for 2,000,000 postings: a posting costs it about a
+# quarter of FTS5's, a prefix no more than its words, a facet a match's single read.
+TANTIVY_COST = 0.25
+TANTIVY_PREFIX_WEIGHT = 1.0
+TANTIVY_FACET_WEIGHT = 1.0
 
 # shares(words): for each word, the share (0 to 1) of the sampled releases that hold it.
 Shares = Callable[[Sequence[str]], dict[str, float]]
@@ -50,8 +59,8 @@ class Estimate:
     matches: int
     one_word: bool  # a single word: never refused for its postings (only for facets)
 
-    def work(self, facets: bool) -> int:
-        return self.postings + (FACET_WEIGHT * self.matches if facets else 0)
+    def work(self, facets: bool, facet_weight: float = FACET_WEIGHT) -> int:
+        return self.postings + (round(facet_weight * self.matches) if facets else 0)
 
 
 def _leaves(node: Node) -> list[Term | Phrase]:
@@ -119,21 +128,27 @@ def estimate(
 
 
 def check(
-    estimate: Estimate, *, facets: bool, archive: int, postings: int = BUDGET, cost: float = 1.0
+    estimate: Estimate,
+    *,
+    facets: bool,
+    archive: int,
+    postings: int = BUDGET,
+    cost: float = 1.0,
+    facet_weight: float = FACET_WEIGHT,
 ) -> None:
     """BadRequest when the estimated work is over the budget: `postings` divided by what a
     posting costs the engine against FTS5 (`cost`); for a single word, the archive's size if
-    larger."""
+    larger. A facet reads `facet_weight` postings for each match."""
     budget = round(postings / cost)
     if estimate.one_word:
         budget = max(budget, archive)
-    if estimate.work(facets) <= budget:
+    if estimate.work(facets, facet_weight) <= budget:
         return
     if facets and estimate.postings <= budget:
         raise BadRequest(
             f"The query matches about {estimate.matches:,} releases, too many to count facets "
             f"for quickly (a search may read about {budget:,} postings, and facets read "
-            f"{FACET_WEIGHT} for each match). Leave out `facets`, or narrow the query with a "
+            f"{facet_weight:g} for each match). Leave out `facets`, or narrow the query with a "
             "rarer word, a date range or a filter."
         )
     raise BadRequest(

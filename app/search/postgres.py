@@ -251,6 +251,7 @@ class PostgresSearch:
     query_param = "tsquery"
     prefix_weight: float = budget.POSTGRES_PREFIX_WEIGHT
     cost: float = budget.POSTGRES_COST
+    facet_weight: float = budget.FACET_WEIGHT
     vocabulary = _EXPANSIONS
     archive_size = _ARCHIVE_SIZE
     known_words = _KNOWN
@@ -342,7 +343,7 @@ class PostgresSearch:
 
     def ranked(
         self, snapshot: Snapshot, query: Compiled, params: Params, start: Position
-    ) -> tuple[Rows, Position | None, bool]:
+    ) -> tuple[Rows, Position | None, int | None]:
         shape = query.request.filters.shape
 
         def fetch(hi: int, position: tuple[float, int] | None, n: int) -> list[Row]:
@@ -350,12 +351,15 @@ class PostgresSearch:
             return snapshot.rows(_block(shape, position is not None), params | bounds)
 
         request = query.request
-        return relevance_page(fetch, start, request.limit, request.window)
+        rows, following, whole = relevance_page(fetch, start, request.limit, request.window)
+        return rows, following, len(rows) if whole else None
 
-    def date_rows(self, snapshot: Snapshot, query: Compiled, params: Params, total: Total) -> Rows:
+    def date_rows(
+        self, snapshot: Snapshot, query: Compiled, params: Params, total: Total
+    ) -> tuple[Rows, int | None]:
         request = query.request
         statement = _date_page(request.filters.shape, request.sort, request.cursor is not None)
-        return snapshot.rows(statement, params)
+        return snapshot.rows(statement, params), None
 
     def hits(self, snapshot: Snapshot, query: Compiled, ranked: Rows) -> list[Hit]:
         words = highlighted(query.request.query)

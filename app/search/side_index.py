@@ -48,7 +48,9 @@ from app.text.analyser import version_label
 FIELDS = ("title", "body")
 # Title matches weigh ten times body matches, as FTS5's bm25(10.0, 1.0) weighed them.
 TITLE_BOOST = 10.0
-# What the schema below is: an index made with another is rebuilt.
+# What the schema below is: an index made with another is rebuilt. (tantivy opens an index only
+# with the schema it was made with: the migration that changes this deletes the old directory,
+# `remove`, while no writer runs, and the next writer or start makes the index again.)
 SCHEMA_VERSION = 1
 STATE = "pressroom-state.json"  # beside tantivy's files: what the index holds (`Held`)
 # The writer's memory (split between its threads): the ingest's bound is 300 MB in all.

@@ -2,11 +2,12 @@
 counts, ranks, pages and facets; SQLite gives the page's releases and their snippets
 (app/search/sqlite_hits.py).
 
-Relevance is bm25 over the whole match set, the title weighted ten times the body, ties by id:
-tantivy's top-k pruning needs no window (PostgreSQL ranks a block of matches at a time,
-app/search/results.py). A page past the first asks for the top `k` again, `k` doubling until it
-reaches past the cursor's position: a page deep in a broad match set costs more than the first.
-The date orders sort on one fast field, the day then the id (`order`), from the cursor's key on.
+Relevance is bm25 over the whole match set, the title weighted ten times the body, equal scores
+by id (up to TIES of them at a page's end): tantivy's top-k pruning needs no window
+(PostgreSQL ranks a block of matches at a time, app/search/results.py). A page past the first
+asks for the top `offset + limit` again and keeps the last `limit`: a page deep in a broad match
+set costs more than the first. The date orders sort on one fast field, the day then the id
+(`order`), from the cursor's key on.
 
 Every word is matched as the index holds it, so the match set is the other engines': a prefix is
 a regular expression over the index's words (`prefix.*`: every indexed word that starts with it,
@@ -56,6 +57,7 @@ _ARCHIVE_SIZE = Statement(select(func.max(c.id)))
 # The published releases a collapsed search leaves out, read once per database version.
 _COLLAPSED = Statement(select(c.id).where(PUBLISHED, has_earlier_duplicate(c)))
 _RUST_META = re.compile(r"([\\.+*?()|\[\]{}^$#&\-~])")
+TIES = 2000  # equal scores read past the page to order them by id, at most
 FACET_FIELDS = {"source": "source", "language": "language", "year": "year"}
 # How many values a facet's aggregation may return: every value, so that each count is exact.
 FACET_BUCKETS = 65_536
@@ -119,8 +121,12 @@ def _unscored(query: Query) -> Query:
     return tantivy.Query.const_score_query(query, 0.0)
 
 
-def _integers(field: str, low: int | None, high: int | None) -> Query:
-    return tantivy.Query.range_query(SCHEMA, field, tantivy.FieldType.Integer, low, high)
+def _integers(field: str, low: int | None, high: int | None, *, narrow: bool = False) -> Query:
+    """The documents whose `field` is in [low, high]: read from the field's column, or, for a
+    `narrow` range (the sample's newest ids), from its terms, which a wide one has too many of."""
+    return tantivy.Query.range_query(
+        SCHEMA, field, tantivy.FieldType.Integer, low, high, use_inverted_index=narrow
+    )
 
 
 def _filtered(
@@ -137,7 +143,7 @@ def _filtered(
             found = tantivy.Query.term_set_query(SCHEMA, field, list(values))
             clauses.append((Occur.Must, _unscored(found)))
     if since is not None:
-        clauses.append((Occur.Must, _unscored(_integers("id", since + 1, None))))
+        clauses.append((Occur.Must, _unscored(_integers("id", since + 1, None, narrow=True))))
     if filters.collapse:
         hidden = [row["id"] for row in snapshot.remembered_rows(_COLLAPSED)]
         if hidden:
@@ -163,23 +169,23 @@ def _searcher(snapshot: Snapshot) -> Any:
 
 
 class _Timed:
-    """A searcher whose every call is followed by a look at the snapshot's deadline: tantivy's
-    work is not interrupted the way SQLite's is, so a request past its time limit is stopped at
-    the next call (each is bounded: the budget bounds a query's postings)."""
+    """A searcher whose every call is preceded by a look at the snapshot's deadline: tantivy's
+    work is not interrupted the way SQLite's is, so a request past its time limit (or, in the
+    fast lane, past its slice) starts no more of it. A call once started runs to its end: each is
+    bounded, the budget bounding a query's postings; and so a search that starts in the fast
+    lane is seldom run twice."""
 
     def __init__(self, searcher: Any, snapshot: Snapshot) -> None:
         self.searcher = searcher
         self.snapshot = snapshot
 
     def search(self, *args: Any, **kwargs: Any) -> Any:
-        found = self.searcher.search(*args, **kwargs)
         self.snapshot.check_deadline()
-        return found
+        return self.searcher.search(*args, **kwargs)
 
     def aggregate(self, query: Query, asked: dict[str, Any]) -> Any:
-        found = self.searcher.aggregate(query, asked)
         self.snapshot.check_deadline()
-        return found
+        return self.searcher.aggregate(query, asked)
 
     def fast_field_values(self, field: str, addresses: list[Any]) -> list[Any]:
         return list(self.searcher.fast_field_values(field, addresses))
@@ -202,8 +208,9 @@ class TantivySearch:
     """The Backend (app/search/backend.py) over the index beside SQLite."""
 
     query_param = "match"
-    prefix_weight: float = budget.PREFIX_WEIGHT
-    cost: float = 1.0
+    prefix_weight: float = budget.TANTIVY_PREFIX_WEIGHT
+    cost: float = budget.TANTIVY_COST
+    facet_weight: float = budget.TANTIVY_FACET_WEIGHT
     vocabulary = _EXPANSIONS
     archive_size = _ARCHIVE_SIZE
     known_words = _KNOWN
@@ -231,7 +238,7 @@ class TantivySearch:
     def shares(self, snapshot: Snapshot, expansions: Expansions, since: int, size: int) -> Shares:
         searcher = _searcher(snapshot)
         stands_for = {term_words(term.text)[-1]: found for term, found in expansions.items()}
-        recent = _unscored(_integers("id", since + 1, None))
+        recent = _unscored(_integers("id", since + 1, None, narrow=True))
 
         def share(query: Query) -> float:
             both = tantivy.Query.boolean_query([(Occur.Must, query), (Occur.Must, recent)])
@@ -253,7 +260,7 @@ class TantivySearch:
         searcher = _searcher(snapshot)
 
         def counts(words: Sequence[str], since: int) -> dict[str, int]:
-            recent = _unscored(_integers("id", since + 1, None))
+            recent = _unscored(_integers("id", since + 1, None, narrow=True))
             return {
                 word: _count(
                     searcher,
@@ -297,7 +304,7 @@ class TantivySearch:
 
     def ranked(
         self, snapshot: Snapshot, query: Compiled, params: Params, start: Position
-    ) -> tuple[Rows, Position | None, bool]:
+    ) -> tuple[Rows, Position | None, int | None]:
         searcher = _searcher(snapshot)
         request = query.request
         matched = _filtered(snapshot, tantivy_query(request.query), request.filters)
@@ -311,20 +318,36 @@ class TantivySearch:
                 [(Occur.Must, matched), (Occur.Must, _unscored(_integers("id", None, hi)))]
             )
         limit, offset = request.limit, start.offset
+        # The first page counts the match set on the way (one pass, where a count of its own
+        # would read every match again); a later one keeps to the releases of the first, so the
+        # total, which is every match now, is counted apart.
+        first = start.hi == FIRST_BLOCK
         wanted = offset + limit + 1
+        reading = wanted
         while True:
-            # the top `wanted` and one more: when that one ties with the last, the cut falls
-            # among equal scores, whose order is by id, so more are read
-            found = searcher.search(matched, wanted + 1, count=False).hits
-            if len(found) <= wanted or found[wanted][0] != found[wanted - 1][0]:
+            # Equal scores are ordered by id, as everywhere: tantivy orders them by where they
+            # sit in its segments, which differs from one index of the same releases to another.
+            # So the top is read on until the last row wanted and the next one read differ, up
+            # to TIES more: past that (a prefix's matches all score alike; a common word's tie
+            # by the thousand, tantivy keeping a field's length in one byte) the rows at the cut
+            # keep tantivy's order, stable while the index is unchanged.
+            found = searcher.search(matched, reading + 1, count=first and reading == wanted)
+            if reading == wanted:
+                counted = found.count if first else None
+            hits = found.hits
+            tied = len(hits) > reading and hits[reading][0] == hits[wanted - 1][0]
+            if not tied or reading >= wanted + TIES:
                 break
-            wanted *= 2
-        page = _best_first(searcher, found[:wanted])[offset : offset + limit + 1]
+            reading = wanted + TIES  # one more read, not a run of them: each reads every match
+        ordered = sorted(_rows(searcher, hits[:reading]), key=lambda row: (row["k0"], row["k1"]))
+        page = ordered[offset:wanted]
         if len(page) <= limit:
-            return page, None, offset == 0
-        return page[:limit], Position(hi, offset=offset + limit), False
+            return page, None, counted
+        return page[:limit], Position(hi, offset=offset + limit), counted
 
-    def date_rows(self, snapshot: Snapshot, query: Compiled, params: Params, total: Total) -> Rows:
+    def date_rows(
+        self, snapshot: Snapshot, query: Compiled, params: Params, total: Total
+    ) -> tuple[Rows, int | None]:
         searcher = _searcher(snapshot)
         request = query.request
         matched = _filtered(snapshot, tantivy_query(request.query), request.filters)
@@ -338,14 +361,16 @@ class TantivySearch:
                 [(Occur.Must, matched), (Occur.Must, _unscored(beyond))]
             )
         order = tantivy.Order.Desc if newest else tantivy.Order.Asc
+        # the first page counts the match set on the way; a later one, past its cursor, cannot
+        first = request.cursor is None
         found = searcher.search(
-            matched, request.limit + 1, count=False, order_by_field="order", order=order
+            matched, request.limit + 1, count=first, order_by_field="order", order=order
         )
         rows = []
         for key, _ in found.hits:
             published_on, release_id = side_index.from_order_key(key)
             rows.append({"id": release_id, "k0": published_on, "k1": release_id})
-        return rows
+        return rows, found.count if first else None
 
     def hits(self, snapshot: Snapshot, query: Compiled, ranked: Rows) -> list[Hit]:
         ids = [row["id"] for row in ranked]
@@ -356,15 +381,13 @@ class TantivySearch:
         return hits(snapshot, query.request.query, query.expansions, ids, scores)
 
 
-def _best_first(searcher: Any, found: list[tuple[float, Any]]) -> Rows:
-    """(score, address) hits as rows best first, ties by id: `k0` the score negated, `k1` the id."""
+def _rows(searcher: Any, found: list[tuple[float, Any]]) -> Rows:
+    """(score, address) hits as rows: `k0` the score negated, `k1` the id."""
     ids = _ids(searcher, found)
-    rows = [
+    return [
         {"id": release_id, "k0": -float(score), "k1": release_id}
         for (score, _), release_id in zip(found, ids, strict=True)
     ]
-    rows.sort(key=lambda row: (row["k0"], row["k1"]))
-    return rows
 
 
 def _scores(snapshot: Snapshot, query: AllOf, ids: list[int]) -> dict[int, float]:
