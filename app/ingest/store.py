@@ -71,8 +71,8 @@ _TAKEN_SLUGS = select(c.slug).where(member_of(c.slug, "slugs"))
 _IDS = select(c.external_id, c.id).where(member_of(c.external_id, "ids"))
 _FORGET_PASSAGES = delete(passage).where(member_of(passage.c.release_id, "ids"))
 # PostgreSQL: the lexemes of the releases just written join the vocabulary that bounds prefix
-# terms (app/search/expansions.py; SQLite reads its FTS index's own). It only grows: a word no
-# release holds any more still counts, which errs on the side of refusing a prefix.
+# terms (app/search/expansions.py; SQLite's come from the analysis, `_learn`). It only grows: a
+# word no release holds any more still counts, which errs on the side of refusing a prefix.
 _LEARN_TERMS = text(
     "INSERT INTO search_term (term) SELECT DISTINCT unnest(tsvector_to_array(s.search_vector)) "
     "FROM press_release_search AS s JOIN press_release AS r ON r.id = s.id "

@@ -3,12 +3,12 @@
 A prefix matches every indexed word that starts with it, and an engine's cost grows with those
 words: FTS5 merges the document lists of all of them before it can return one match (`a*` took
 5 s on the 100,000-release archive, `gar*`, 1,500 words, 1.7 s). So before a search runs, each
-backend looks its prefixes up in the index's own vocabulary (SQLite: an fts5vocab table over the
-FTS index; PostgreSQL: the lexemes ingestion has stored), and a query whose prefixes stand for
-more than MAX_EXPANSIONS words in all is refused with a 400 that says so, as Elasticsearch's
-`max_expansions` and Lucene's clause limit bound theirs. The words found serve the SQLite
-highlighter too: a snippet is cut for exact words, so FTS5 does not merge the lists again for each
-hit of the page.
+backend looks its prefixes up in the vocabulary ingestion keeps (`search_term`: every word it
+has indexed, on both engines), and a query whose prefixes stand for more than MAX_EXPANSIONS words
+in all is refused with a 400 that says so, as Elasticsearch's `max_expansions` and Lucene's clause
+limit bound theirs. (The index beside SQLite, tantivy, matches a prefix with a regular expression
+over its own words; the bound keeps the answer the same on both engines.) The words found serve
+the SQLite highlighter too: a long release's passage is picked for exact words.
 """
 
 from collections.abc import Callable
