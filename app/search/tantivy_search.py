@@ -121,12 +121,11 @@ def _unscored(query: Query) -> Query:
     return tantivy.Query.const_score_query(query, 0.0)
 
 
-def _integers(field: str, low: int | None, high: int | None, *, narrow: bool = False) -> Query:
-    """The documents whose `field` is in [low, high]: read from the field's column, or, for a
-    `narrow` range (the sample's newest ids), from its terms, which a wide one has too many of."""
-    return tantivy.Query.range_query(
-        SCHEMA, field, tantivy.FieldType.Integer, low, high, use_inverted_index=narrow
-    )
+def _integers(field: str, low: int | None, high: int | None) -> Query:
+    """The documents whose `field` is in [low, high], read from the field's column (even for
+    the sample's 2,000 newest ids: its terms, one a document, took five times as long to union:
+    0.42 ms against 0.08 a count at 100,000 releases)."""
+    return tantivy.Query.range_query(SCHEMA, field, tantivy.FieldType.Integer, low, high)
 
 
 def _filtered(
@@ -143,7 +142,7 @@ def _filtered(
             found = tantivy.Query.term_set_query(SCHEMA, field, list(values))
             clauses.append((Occur.Must, _unscored(found)))
     if since is not None:
-        clauses.append((Occur.Must, _unscored(_integers("id", since + 1, None, narrow=True))))
+        clauses.append((Occur.Must, _unscored(_integers("id", since + 1, None))))
     if filters.collapse:
         hidden = [row["id"] for row in snapshot.remembered_rows(_COLLAPSED)]
         if hidden:
@@ -238,7 +237,7 @@ class TantivySearch:
     def shares(self, snapshot: Snapshot, expansions: Expansions, since: int, size: int) -> Shares:
         searcher = _searcher(snapshot)
         stands_for = {term_words(term.text)[-1]: found for term, found in expansions.items()}
-        recent = _unscored(_integers("id", since + 1, None, narrow=True))
+        recent = _unscored(_integers("id", since + 1, None))
 
         def share(query: Query) -> float:
             both = tantivy.Query.boolean_query([(Occur.Must, query), (Occur.Must, recent)])
@@ -260,7 +259,7 @@ class TantivySearch:
         searcher = _searcher(snapshot)
 
         def counts(words: Sequence[str], since: int) -> dict[str, int]:
-            recent = _unscored(_integers("id", since + 1, None, narrow=True))
+            recent = _unscored(_integers("id", since + 1, None))
             return {
                 word: _count(
                     searcher,
