@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+import tantivy
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
@@ -163,3 +164,22 @@ def test_a_reader_never_makes_the_index_and_says_how_to(
     assert_problem(response, 503, "Service Unavailable", detail, "/v1/search")
     assert response.headers["Retry-After"] == "30"
     assert not side_index.location(sqlite_path(sqlite_url)).exists()
+
+
+def test_an_index_of_another_schema_is_made_again_by_the_next_writer(
+    sqlite_url: str, sqlite_engine: Engine, write_seeds: WriteSeeds
+) -> None:
+    database = sqlite_path(sqlite_url)
+    ingest(sqlite_engine, [write_seeds({"a": seed_text("2025-01-01", "Alpha", "Water talks.")})])
+    side_index.remove(database)
+    other = tantivy.SchemaBuilder()
+    other.add_text_field("text")
+    where = side_index.location(database)
+    where.mkdir()
+    tantivy.Index(other.build(), path=str(where)).writer().commit()
+    with TestClient(create_app(Settings(database_url=sqlite_url))) as client:
+        assert client.get("/v1/search", params={"q": "water"}).status_code == 503
+        assert in_step(sqlite_engine) == 1
+        found = client.get("/v1/search", params={"q": "water"}).json()
+    assert [item["press_release"]["id"] for item in found["items"]] == [1]
+    assert indexed_ids(database) == [1]

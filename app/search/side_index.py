@@ -107,9 +107,18 @@ SCHEMA = _schema()
 _WORDS = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build()
 
 
+class OtherSchema(Exception):
+    """The index at the path was made with another schema: tantivy will not open it."""
+
+
 def _opened(path: Path) -> Any:
     path.mkdir(parents=True, exist_ok=True)
-    index = tantivy.Index(SCHEMA, path=str(path), reuse=True)
+    try:
+        index = tantivy.Index(SCHEMA, path=str(path), reuse=True)
+    except ValueError as error:
+        if "schema does not match" not in str(error):
+            raise
+        raise OtherSchema(f"the search index at {path} was made with another schema") from error
     # the analyser's words, separated by spaces, as FTS5's `ascii` tokenizer took them
     index.register_tokenizer("words", _WORDS)
     # readers reload when the database says so (`searcher`), not on a timer of their own
@@ -171,14 +180,17 @@ def searcher(path: Path, *, empty: bool = False) -> Any:
     process last loaded it. A reader never makes an index: when there is none, an empty archive
     (`empty`) is searched in one that holds nothing, and any other is IndexMissing."""
     now = held(path)
-    if now is None:
+    try:
+        index = opened(path) if now is not None else None
+    except OtherSchema:
+        index = None  # as good as missing: the next writer or start makes it again
+    if now is None or index is None:
         if empty:
             return _nothing().searcher()
         raise IndexMissing(
             f"the search index beside the database ({path}) has not been made: `pressroom "
             "migrate`, `pressroom serve` or `pressroom reindex` makes it"
         )
-    index = opened(path)
     if _loaded.get(path) != now:
         index.reload()
         _loaded[path] = now
@@ -294,7 +306,14 @@ def writing(connection: Connection, *, catch_up: bool = True) -> Iterator[Writes
         yield None
         return
     path = location(database_file(connection.engine))
-    writes = Writes(opened(path), path)
+    try:
+        index = opened(path)
+    except OtherSchema:
+        # derived from the database, so made again: tantivy opens an index only with its schema
+        shutil.rmtree(path)
+        opened.cache_clear()
+        index = opened(path)
+    writes = Writes(index, path)
     connection.info[_INFO_KEY] = writes
     try:
         if catch_up:
