@@ -212,6 +212,7 @@ class Snapshot:
         "_cursor",
         "_dbapi_error",
         "_dialect",
+        "_once",
         "_totals",
         "_version",
         "deadline",
@@ -231,6 +232,7 @@ class Snapshot:
         # when the reads must have ended (time.monotonic()): SQLite's own are interrupted there,
         # other work looks (`check_deadline`)
         self.deadline = deadline
+        self._once: dict[str, Any] = {}
         self._cursor = dbapi_connection.cursor()
         self._dialect = dialect
         self._dbapi_error = dialect.loaded_dbapi.Error
@@ -252,6 +254,13 @@ class Snapshot:
             return sql, self._cursor.fetchall()
         except self._dbapi_error as error:
             raise ReadFailed(error, sql.text) from error
+
+    def once(self, key: str, make: Callable[[], Any]) -> Any:
+        """What `make()` gives, made once for the whole request (the search index's searcher:
+        every read of a request sees the same commit of it, as it sees one database snapshot)."""
+        if key not in self._once:
+            self._once[key] = make()
+        return self._once[key]
 
     def check_deadline(self) -> None:
         """A timed-out ReadFailed, as SQLite's interrupt gives, once the deadline has passed: for

@@ -199,9 +199,7 @@ def _documents(releases: list[Indexed]) -> list[side_index.Document]:
     found = []
     for release in releases:
         title, body = _analysed("sqlite", release)
-        published_on = release.published_on
-        if not isinstance(published_on, date):  # read back as text from SQLite
-            published_on = date.fromisoformat(published_on)
+        published_on = side_index.as_date(release.published_on)
         found.append(
             side_index.Document(
                 release.id, title, body, published_on, release.source, release.language

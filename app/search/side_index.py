@@ -264,14 +264,14 @@ def _writer(index: Any) -> Any:
         try:
             return index.writer(heap_size=WRITER_HEAP, num_threads=WRITER_THREADS)
         except ValueError as error:
-            if "lock" not in str(error).lower() or time.monotonic() > deadline:
-                if "lock" in str(error).lower():
-                    raise IndexBusy(
-                        f"another writer (an ingest, or a withdraw, restore or purge) has held "
-                        f"the search index for {LOCK_WAIT_SECONDS:.0f} s: run this again once it "
-                        "has finished"
-                    ) from error
+            if "lock" not in str(error).lower():
                 raise
+            if time.monotonic() > deadline:
+                raise IndexBusy(
+                    f"another writer (an ingest, or a withdraw, restore or purge) has held the "
+                    f"search index for {LOCK_WAIT_SECONDS:.0f} s: run this again once it has "
+                    "finished"
+                ) from error
             time.sleep(0.1)
 
 
@@ -363,7 +363,7 @@ def _catch_up(connection: Connection, writes: Writes) -> None:
         writes.forget(ids)
         for start in range(0, len(ids), BATCH):
             part = ids[start : start + BATCH]
-            rows = connection.execute(_PUBLISHED_AMONG, {"ids": _json(part)}).all()
+            rows = connection.execute(_PUBLISHED_AMONG, {"ids": json.dumps(part)}).all()
             writes.add(_analysed(rows))
         writes.caught_up = len(ids)
     connection.rollback()  # the reads above began a transaction
@@ -381,21 +381,18 @@ def rebuild(connection: Connection, writes: Writes) -> int:
     return count
 
 
-def _json(ids: Sequence[int]) -> str:
-    return "[" + ",".join(str(i) for i in ids) + "]"
-
-
 def _analysed(rows: Sequence[Any]) -> list[Document]:
     from app.search.index import analyse  # noqa: PLC0415  (app.search.index writes through here)
 
     words = analyse("sqlite", [(row.title, row.body, row.language) for row in rows])
     return [
-        Document(row.id, title, body, _date(row.published_on), row.source, row.language)
+        Document(row.id, title, body, as_date(row.published_on), row.source, row.language)
         for row, (title, body) in zip(rows, words, strict=True)
     ]
 
 
-def _date(value: Any) -> date:
+def as_date(value: date | str) -> date:
+    """A date as read back: a date through SQLAlchemy's types, ISO text through the driver."""
     return value if isinstance(value, date) else date.fromisoformat(value)
 
 

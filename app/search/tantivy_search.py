@@ -153,7 +153,12 @@ def _filtered(
 
 
 def _searcher(snapshot: Snapshot) -> Any:
-    """The index as it stands for this snapshot: reloaded when the database has gone past it."""
+    """The index as it stands for this request: one searcher for all its reads, so that a page,
+    its total and its facets come from one commit of the index."""
+    return snapshot.once("tantivy searcher", lambda: _open_searcher(snapshot))
+
+
+def _open_searcher(snapshot: Snapshot) -> Any:
     path = snapshot.search_index
     if path is None:
         raise RuntimeError("this snapshot was not given the search index beside its database")
