@@ -10,6 +10,7 @@ WAL mode, where readers see the last committed state while a writer works.
 """
 
 import sys
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import BinaryIO
 
 from sqlalchemy import Connection, Engine
 
-from app.ingest.analysis import Analysis, Pending
+from app.ingest.analysis import IN_FLIGHT, Analysis, Pending, collecting_seldom
 from app.ingest.jsonl_format import read_jsonl
 from app.ingest.language import DEFAULT_CANDIDATES, LanguageDetector
 from app.ingest.normalize import Rejected, Release
@@ -36,7 +37,7 @@ from app.search import side_index
 SUFFIXES = (".txt", ".jsonl")
 STDIN = Path("-")
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
-BATCH_SIZE = 2000  # releases per batch: ~4 MB of text held at a time
+BATCH_SIZE = 2000  # releases per batch: ~4 MB of text (IN_FLIGHT batches held at a time)
 
 LEFT_WITHDRAWN = (
     "release {key!r} is withdrawn or purged: left as it is, its content unchanged "
@@ -269,19 +270,19 @@ def _run(
 ) -> None:
     """The run's transaction: every batch stored, committed when `keep()` says so."""
     with (
+        collecting_seldom(),
         connection.begin() as transaction,
         Analysis(connection.dialect.name, BATCH_SIZE) as analysis,
     ):
         run = begin_run(connection)
-        # each batch is analysed (in the background) while the one before it is stored
-        waiting: tuple[list[Located], Pending] | None = None
+        # each batch is analysed (in the background) while the ones before it are stored
+        waiting: deque[tuple[list[Located], Pending]] = deque()
         for batch in _batches(releases):
-            pending = analysis.submit([item.release for item in batch])
-            if waiting is not None:
-                _store(connection, run, *waiting, report)
-            waiting = batch, pending
-        if waiting is not None:
-            _store(connection, run, *waiting, report)
+            waiting.append((batch, analysis.submit([item.release for item in batch])))
+            if len(waiting) == IN_FLIGHT:
+                _store(connection, run, *waiting.popleft(), report)
+        while waiting:
+            _store(connection, run, *waiting.popleft(), report)
         end_run(connection, run)
         kept = keep()
         if kept and report.added + report.updated >= OPTIMIZE_AFTER:

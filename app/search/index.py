@@ -73,8 +73,15 @@ def analyse(dialect: str, releases: Sequence[tuple[str, str, str | None]]) -> li
 def from_terms(dialect: str, title_terms: list[str], body_terms: list[str]) -> Analysed:
     """What the engine indexes for a release whose title and body hold these analysed words."""
     if dialect == "sqlite":
-        return " ".join(title_terms), " ".join(body_terms)
+        return from_texts(dialect, " ".join(title_terms), " ".join(body_terms))
     return (_vector_text((title_terms, 1, "A"), (body_terms, len(title_terms) + 2, "B")),)
+
+
+def from_texts(dialect: str, title: str, body: str) -> Analysed:
+    """from_terms() of the analysed words as texts, separated by spaces."""
+    if dialect == "sqlite":
+        return title, body
+    return from_terms(dialect, title.split(), body.split())
 
 
 def _analysed(dialect: str, release: Indexed) -> Analysed:

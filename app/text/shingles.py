@@ -33,6 +33,7 @@ import zlib
 from collections.abc import Sequence
 
 import numpy as np
+import numpy.typing as npt
 
 SHINGLE = 3
 BANDS, ROWS = 8, 3
@@ -53,16 +54,24 @@ BAND_NUMBER = (1 << _BAND_BITS) - 1  # a band key's lowest bits hold its band's 
 
 
 class _WordHashes(dict[str, int]):
-    """Each word's 32-bit hash, remembered (bounded like the analyser's own caches). Looked up
-    through `map(hashes.__getitem__, …)`: a word met before costs no Python call at all."""
+    """Each token's 32-bit hash, of its lower case, remembered (bounded like the analyser's own
+    caches). Looked up through `map(hashes.__getitem__, …)`: a token met before costs no Python
+    call at all. Lower-casing each token is lower-casing the text (a word's case never depends
+    on the next word's), so the tokens of ingest's own split of a body (app/ingest/analysis.py)
+    hash as `words()` of it do."""
 
     MAX = 200_000
 
     def __missing__(self, word: str) -> int:
         if len(self) >= self.MAX:
             self.clear()
-        found = self[word] = zlib.crc32(word.encode())
+        found = self[word] = token_hash(word)
         return found
+
+
+def token_hash(token: str) -> int:
+    """The 32-bit hash of a token that shingles are made of (its lower case's)."""
+    return zlib.crc32(token.lower().encode())
 
 
 _WORD_HASHES = _WordHashes()
@@ -86,25 +95,34 @@ def resemblance(first: Sequence[str], second: Sequence[str]) -> float:
 
 
 def bands(bodies: Sequence[Sequence[str]]) -> list[list[int]]:
-    """The BANDS band keys of each body's words (each band's number and values hashed into one
+    """The BANDS band keys of each body's words (`words()`, or the body split at white space
+    as it is: the same keys; each band's number and values hashed into one
     integer); none for a body too short to compare, and none for a band with an empty bin. A
     batch at a time: numpy's cost is per operation, and one operation over a batch's shingles
     costs about what it costs over one body's."""
-    found: list[list[int]] = [[] for _ in bodies]
-    kept = [i for i, words in enumerate(bodies) if len(words) >= SHINGLE + MIN_SHINGLES - 1]
+    lengths = [len(words) for words in bodies]
+    tokens = itertools.chain.from_iterable(bodies)
+    hashes = np.fromiter(map(_WORD_HASHES.__getitem__, tokens), dtype=np.uint64, count=sum(lengths))
+    return bands_of(lengths, hashes)
+
+
+def bands_of(lengths: Sequence[int], hashes: npt.NDArray[np.uint64]) -> list[list[int]]:
+    """bands() of bodies given as their tokens' hashes (`token_hash`), one body after the other,
+    and each body's number of tokens."""
+    found: list[list[int]] = [[] for _ in lengths]
+    long_enough = [length >= SHINGLE + MIN_SHINGLES - 1 for length in lengths]
+    kept = [i for i, enough in enumerate(long_enough) if enough]
     if not kept:
         return found
-    lengths = np.array([len(bodies[i]) for i in kept], dtype=np.int64)
-    tokens = itertools.chain.from_iterable(bodies[i] for i in kept)
-    hashes = np.fromiter(
-        map(_WORD_HASHES.__getitem__, tokens), dtype=np.uint64, count=int(lengths.sum())
-    )
-    ends = np.cumsum(lengths)
+    if len(kept) < len(lengths):
+        hashes = hashes[np.repeat(long_enough, lengths)]
+    sizes = np.array([lengths[i] for i in kept], dtype=np.int64)
+    ends = np.cumsum(sizes)
     with np.errstate(over="ignore"):
         mixed = hashes[:-2] * _MIX[0] + hashes[1:-1] * _MIX[1] + hashes[2:]  # modulo 2**64
         mixed = (mixed ^ (mixed >> np.uint64(29))) * _MIX[1]
     # the shingles that run across two bodies are left out: each body's last SHINGLE - 1 starts
-    owner = np.repeat(np.arange(len(kept), dtype=np.uint64), lengths)[: len(mixed)]
+    owner = np.repeat(np.arange(len(kept), dtype=np.uint64), sizes)[: len(mixed)]
     inside = np.ones(len(mixed), dtype=bool)
     for back in range(1, SHINGLE):
         inside[(ends - back)[ends - back < len(mixed)]] = False
