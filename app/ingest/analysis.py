@@ -36,8 +36,7 @@ from app.text.shingles import bands_of
 @dataclass(frozen=True, slots=True)
 class Prepared:
     """A batch's analysis, by external id: what the index holds, the bands, and the word count
-    and content hash; and every word of the batch (for SQLite's vocabulary:
-    app/ingest/store.py)."""
+    and content hash; and every word of the batch (for the vocabulary: app/ingest/store.py)."""
 
     analysed: dict[str, Analysed]
     bands: dict[str, list[int]]
@@ -88,15 +87,12 @@ def prepare(dialect: str, items: Sequence[Item]) -> Prepared:
         )
     keys = bands_of([len(found) for found in hashes], np.concatenate(hashes))
     vocabulary: set[str] = set()
-    if dialect == "sqlite":  # PostgreSQL reads them from the tsvectors it stored
-        for of_kazakh, view in zip((False, True), views, strict=True):
-            texts = [
-                np.concatenate(both)
-                for both, k in zip(numbered, kazakh, strict=True)
-                if k == of_kazakh
-            ]
-            if texts:
-                vocabulary |= view.vocabulary(np.concatenate(texts))
+    for of_kazakh, view in zip((False, True), views, strict=True):
+        texts = [
+            np.concatenate(both) for both, k in zip(numbered, kazakh, strict=True) if k == of_kazakh
+        ]
+        if texts:
+            vocabulary |= view.vocabulary(np.concatenate(texts))
     return Prepared(
         analysed,
         dict(zip((item.external_id for item in items), keys, strict=True)),

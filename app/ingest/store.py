@@ -2,7 +2,6 @@
 run): nothing here commits."""
 
 import enum
-import json
 import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +18,6 @@ from sqlalchemy import (
     delete,
     insert,
     select,
-    text,
     update,
 )
 from sqlalchemy.exc import DBAPIError
@@ -70,14 +68,6 @@ _EXISTING = select(c.external_id, c.id, c.content_hash, c.state).where(
 _TAKEN_SLUGS = select(c.slug).where(member_of(c.slug, "slugs"))
 _IDS = select(c.external_id, c.id).where(member_of(c.external_id, "ids"))
 _FORGET_PASSAGES = delete(passage).where(member_of(passage.c.release_id, "ids"))
-# PostgreSQL: the lexemes of the releases just written join the vocabulary that bounds prefix
-# terms (app/search/expansions.py; SQLite's come from the analysis, `_learn`). It only grows: a
-# word no release holds any more still counts, which errs on the side of refusing a prefix.
-_LEARN_TERMS = text(
-    "INSERT INTO search_term (term) SELECT DISTINCT unnest(tsvector_to_array(s.search_vector)) "
-    "FROM press_release_search AS s JOIN press_release AS r ON r.id = s.id "
-    "WHERE r.external_id = ANY(:ids) ON CONFLICT DO NOTHING"
-)
 # What a new version of a release changes: every stored field but its keys, its first ingest
 # and its life cycle; the version number goes up by one.
 CONTENT = tuple(name for name in PressRelease.model_fields if name not in KEYS + LIFECYCLE)
@@ -112,8 +102,8 @@ class Run:
     postgres: bool
     changes: ChangeLog
     links: Links
-    # SQLite: the words this run has added to the vocabulary already (a batch's words are mostly
-    # the batch before's; looking each up again cost 75 ms a batch). Bounded: emptied when full.
+    # The words this run has added to the vocabulary already (a batch's words are mostly the
+    # batch before's; looking each up again cost 75 ms a batch). Bounded: emptied when full.
     learnt: set[str] = field(default_factory=set)
 
 
@@ -139,14 +129,17 @@ LEARNT_WORDS = 500_000
 
 
 def _learn(connection: Connection, run: Run, words: list[str]) -> None:
-    """SQLite: these words join the vocabulary (app/models.py's search_term)."""
+    """These words (of a batch's analysis) join the vocabulary that bounds prefix terms
+    (app/search/expansions.py) and that "did you mean" reads (app/models.py's search_term). It
+    only grows: a word no release holds any more still counts, which errs on the side of
+    refusing a prefix."""
     new = [word for word in words if word not in run.learnt]
     if not new:
         return
     if len(run.learnt) + len(new) > LEARNT_WORDS:
         run.learnt.clear()
     run.learnt.update(new)
-    connection.execute(index.LEARN_WORDS, {"terms": json.dumps(new)})
+    index.learn(connection, new)
 
 
 _STORED = tuple(name for name in CONTENT if name != "updated_at")
@@ -306,10 +299,7 @@ def _write(
     withdrawn = [(i, release.withdrawal) for i, release, _ in written if release.withdrawal]
     lifecycle.withdraw(connection, run.changes, withdrawn, now, indexed=False)
     lifecycle.withdraw(connection, run.changes, plan.withdrawals, now)
-    if written and run.postgres:
-        learnt = [release.external_id for _, release, _ in written]
-        connection.execute(_LEARN_TERMS, {"ids": learnt})
-    elif written:
+    if written:
         _learn(connection, run, prepared.words)
     return plan.outcomes
 
