@@ -1,6 +1,7 @@
 """API shapes only: what clients receive. Examples come from the shipped seed release."""
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -162,6 +163,7 @@ class SearchPage(BaseModel):
                         }
                     ],
                     "total": 1,
+                    "total_relation": "eq",
                     "next_cursor": None,
                     "facets": {},
                     "suggestion": None,
@@ -172,7 +174,18 @@ class SearchPage(BaseModel):
 
     query: str
     items: list[SearchHit]
-    total: int = Field(ge=0, description="Releases matching the query, on every page.")
+    total: int = Field(
+        ge=0,
+        description="Releases matching the query, on every page: exactly, or at least that "
+        "many when `total_relation` is `gte`.",
+    )
+    total_relation: Literal["eq", "gte"] = Field(
+        description="`eq`: `total` is the number of matches. `gte`: there are more than "
+        "`total`. The embedded default (SQLite) always counts exactly; PostgreSQL counts a "
+        "search's matches up to 10,000 (counting more reads every match), unless the page or "
+        "the facets counted them all anyway (a last page, facets asked for). Elasticsearch's "
+        "`track_total_hits` says the same as `{value, relation}`."
+    )
     next_cursor: str | None
     facets: dict[str, list[FacetCount]] = Field(default_factory=dict)
     suggestion: str | None = Field(

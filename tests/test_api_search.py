@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from app.search.postgres import PostgresSearch
 from tests.fixtures.problems import assert_problem
 from tests.fixtures.releases import SEED, Ingest, seed_text
 from tests.search_corpus import CORPUS
@@ -402,3 +403,33 @@ def test_a_crafted_search_cursor_is_a_400_problem(
     )
     assert response.status_code == 400, response.text
     assert response.json()["detail"].startswith("The cursor is not one this API issued.")
+
+
+def test_the_total_is_exact_below_the_cap_on_both_engines(client: TestClient, corpus: None) -> None:
+    body = client.get("/v1/search", params={"q": "centr* OR минист*", "limit": 1}).json()
+    assert (body["total"], body["total_relation"]) == (6, "eq")
+
+
+@pytest.mark.parametrize(
+    ("params", "postgres_total"),
+    [
+        ({"limit": 1}, (4, "gte")),  # PostgreSQL counts up to the cap
+        ({"limit": 1, "sort": "newest"}, (4, "gte")),
+        ({"limit": 10}, (6, "eq")),  # the page holds the whole match set
+        ({"limit": 1, "facets": "year"}, (6, "eq")),  # the facets count every match
+    ],
+)
+def test_a_total_over_the_cap_is_at_least_the_cap_on_postgresql_exact_on_sqlite(
+    client: TestClient,
+    corpus: None,
+    *,
+    dialect: str,
+    monkeypatch: pytest.MonkeyPatch,
+    params: dict[str, Any],
+    postgres_total: tuple[int, str],
+) -> None:
+    monkeypatch.setattr(PostgresSearch, "total_cap", 4)
+    body = client.get("/v1/search", params={"q": "centr* OR минист*", **params}).json()
+    expected = postgres_total if dialect == "postgresql" else (6, "eq")
+    assert (body["total"], body["total_relation"]) == expected
+    assert len(body["items"]) == min(params["limit"], 6)

@@ -123,6 +123,7 @@ async def search(
             "query": q,
             "items": items,
             "total": results.total,
+            "total_relation": results.total_relation,
             "next_cursor": results.next_cursor,
             "facets": {
                 name: [{"value": value, "count": count} for value, count in counts]

@@ -44,6 +44,9 @@ class Backend(Protocol):
     prefix_weight: float  # the budget's cost of a prefix against a word's
     cost: float  # the budget's cost of a posting against FTS5's
     facet_weight: float  # the budget's cost of counting one match in the facets
+    # How many matches a search's total is counted up to, when finding the page did not give it
+    # (None: exactly, whatever their number): beyond it the total is that many, "gte".
+    total_cap: int | None
     vocabulary: Statement  # indexed words in [low, high), in order, at most `limit`
     archive_size: Statement  # the highest id
     known_words: Statement  # which of the words bound as `terms` the vocabulary holds
@@ -100,12 +103,19 @@ def search(backend: Backend, snapshot: Snapshot, request: SearchRequest) -> Sear
     _check_budget(backend, snapshot, query)
     page = PageRequest.make(request, query.text, backend.query_param)
     params = page.params
-    counts, counted = backend.facets(snapshot, query, params) if request.facets else ({}, None)
+    counts, faceted = backend.facets(snapshot, query, params) if request.facets else ({}, None)
 
     def exact_total() -> int:
-        if counted is not None:
-            return counted
+        if faceted is not None:
+            return faceted
         return backend.count(snapshot, request.query, request.filters)
+
+    def capped_total() -> tuple[int, str]:
+        """The total and its relation to the number of matches, counted up to the cap."""
+        if (cap := backend.total_cap) is None or faceted is not None:
+            return exact_total(), "eq"
+        found = backend.count(snapshot, request.query, request.filters, cap=cap + 1)
+        return (cap, "gte") if found > cap else (found, "eq")
 
     if request.sort is SearchSort.RELEVANCE:
         ranked, following, counted = backend.ranked(snapshot, query, params, page.position)
@@ -116,15 +126,20 @@ def search(backend: Backend, snapshot: Snapshot, request: SearchRequest) -> Sear
             counted = len(ranked)
         ranked, next_cursor = page.cut(ranked, request.limit)
     # The first page holds the whole match set, or the engine counted it on the way, or the
-    # facets did, or it is counted.
-    total = counted if counted is not None else exact_total()
+    # facets did, or it is counted (up to the engine's cap).
+    total, relation = (counted, "eq") if counted is not None else capped_total()
     found = backend.hits(snapshot, query, ranked)
     suggestion = None
     if request.text and total <= suggest.LITTLE:
         index = _suggestion_index(backend, snapshot, request)
         suggestion = suggest.suggest(request.text, request.query, total, index)
     return SearchResults(
-        hits=found, total=total, next_cursor=next_cursor, facets=counts, suggestion=suggestion
+        hits=found,
+        total=total,
+        next_cursor=next_cursor,
+        facets=counts,
+        suggestion=suggestion,
+        total_relation=relation,
     )
 
 

@@ -42,6 +42,7 @@ class SearchResults:
     next_cursor: str | None
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     suggestion: str | None = None
+    total_relation: str = "eq"  # "gte": there are more matches than `total` (Backend.total_cap)
 
 
 def cube_total(cube: Iterable[Mapping[str, Any]]) -> int:

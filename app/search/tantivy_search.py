@@ -215,6 +215,7 @@ class TantivySearch:
     prefix_weight: float = budget.TANTIVY_PREFIX_WEIGHT
     cost: float = budget.TANTIVY_COST
     facet_weight: float = budget.TANTIVY_FACET_WEIGHT
+    total_cap: int | None = None  # tantivy counts every match on the way to the page
     vocabulary = _EXPANSIONS
     archive_size = _ARCHIVE_SIZE
     known_words = _KNOWN
