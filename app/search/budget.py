@@ -9,16 +9,16 @@ the page; these passes are not. Measured on the 100,000-release archive: `the` (
 facets 210 ms.
 
 So a query's postings are estimated from a sample, the SAMPLE most recent releases (each word's
-share of them, scaled to the archive): a word counts its postings, a phrase PHRASE_WEIGHT times
-its rarest word's (positions are compared too), a prefix PREFIX_WEIGHT times the sum of the words
-it stands for (FTS5 merges their lists, positions and all, before it can use them), and
-facets FACET_WEIGHT times the matches (each match's row is read and grouped). A query estimated
-above the budget, SEARCH_BUDGET postings (BUDGET by default; on PostgreSQL an eighth of it, as a
-posting costs it eight times as much; for a single word, the archive's size if larger: a search
-for any one word is always answered), is refused with a 400 that says what made it broad
-and what to do instead: a deterministic answer for a given archive, like Elasticsearch's clause
-and bucket limits, rather than a timeout that depends on the load. The weights were measured on
-both engines (bench/RESULTS.md, "Bounded search").
+share of them, scaled to the archive): a word counts its postings, a phrase PHRASE_WEIGHT times its
+rarest word's (positions are compared too), a prefix PREFIX_WEIGHT times the sum of the words it
+stands for (FTS5 merges their lists, positions and all, before it can use them), and facets
+FACET_WEIGHT times the matches (each match's row is read and grouped). A query estimated above the
+budget, SEARCH_BUDGET postings (BUDGET by default, divided by what a posting costs the engine
+against FTS5: POSTGRES_COST, TANTIVY_COST; for a single word, the archive's size if larger: a search
+for any one word is always answered), is refused with a 400 that says what made it broad and what to
+do instead: a deterministic answer for a given archive, like Elasticsearch's clause and bucket
+limits, rather than a timeout that depends on the load. The weights were measured on both engines
+(bench/RESULTS.md, "Bounded search").
 """
 
 from collections.abc import Callable, Sequence
@@ -33,12 +33,17 @@ BUDGET = 500_000
 PHRASE_WEIGHT = 4
 PREFIX_WEIGHT = 2
 FACET_WEIGHT = 6
-# PostgreSQL reads a match's row to count it and again to rank it, where FTS5 reads its document
-# lists: a posting costs it about eight times as much, and a prefix's (each row checked against
-# the prefix again) four times more still (bench/RESULTS.md, broad-queries; PostgreSQL 15 with its
-# default 128 MB of shared buffers, on this 2-core machine).
-POSTGRES_COST = 8.0
-POSTGRES_PREFIX_WEIGHT = 4 * PREFIX_WEIGHT
+# PostgreSQL reads a posting from its GIN index, and the rows of at most the relevance window's
+# matches to rank them and 10,001 to count them (app/search/postgres.py's TOTAL_CAP; facets read
+# every match's row, FACET_WEIGHT). Measured on the 1,000,000-release archive with the budget
+# lifted (bench/RESULTS.md, "A million releases", 63137c0): two common words ORed (500,000 to
+# 1,200,000 postings) 204 ms p50, a prefix standing for 2 to 100 words 132, two words both
+# required 92, where three facets over 600,000 matches took 810 and a phrase of two common words
+# ran past the 2 s limit: a posting costs it about 0.4 of FTS5's, a prefix no more than its
+# words. (Before totals were capped, every match's row was read to count it: 8, and a prefix 4
+# times more.)
+POSTGRES_COST = 0.4
+POSTGRES_PREFIX_WEIGHT = PREFIX_WEIGHT
 # The index beside SQLite (tantivy) reads a word's postings in blocks and ranks with top-k
 # pruning: on the 1,000,000-release archive a word half the releases hold took 16 to 34 ms
 # whole, two such words ORed 30, a prefix standing for 40 words 24, three facets over 600,000
