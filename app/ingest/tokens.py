@@ -55,7 +55,8 @@ class TokenTable:
         return number
 
     def view(self) -> "TableView":
-        """The table as arrays, for the texts numbered so far."""
+        """The table as arrays, for the texts numbered so far: copies, since an array.array
+        that numpy still views cannot grow."""
         return TableView(
             np.array(self._forms, dtype=object),
             np.frombuffer(self._words, dtype=np.uint8).astype(bool),
