@@ -85,7 +85,13 @@ class _MemberOf(ColumnElement[bool]):
 
     def __init__(self, column: ColumnElement[Any], name: str) -> None:
         self.column = column
-        self.values: BindParameter[Any] = bindparam(name, type_=_ValueList())
+        self.values = value_list(name)
+
+
+def value_list(name: str) -> BindParameter[Any]:
+    """A parameter `name` that binds a list as one value (JSON text on SQLite, for json_each;
+    an array on PostgreSQL), for a statement of either engine's own text."""
+    return bindparam(name, type_=_ValueList())
 
 
 def member_of(column: ColumnElement[Any], name: str) -> ColumnElement[bool]:

@@ -60,7 +60,7 @@ from app.models import (
     press_release_link,
     press_release_translation_of,
 )
-from app.reads import member_of
+from app.reads import member_of, value_list
 from app.text.anchors import agreement, anchors
 from app.text.shingles import BAND_NUMBER, BANDS, DUPLICATE_AT, bands, resemblance, words
 
@@ -219,7 +219,7 @@ class Links:
         """Link these releases when the run ends."""
         if ids:
             statement = _PEND[self.connection.dialect.name]
-            self.connection.execute(statement, {"ids": _bound(self.connection, ids)})
+            self.connection.execute(statement, {"ids": ids})
 
     def stated(self, releases: Sequence[tuple[int, Release]]) -> None:
         """Record what these releases' input says they translate; link them when the run ends."""
@@ -387,16 +387,14 @@ _KEEP_BANDS = {
 }
 _FORGET_BAND_ROWS = "DELETE FROM press_release_band WHERE (band, release_id) IN ({rows})"
 _PEND = {
-    "sqlite": text("INSERT OR IGNORE INTO ingest_linked (id) SELECT value FROM json_each(:ids)"),
+    "sqlite": text(
+        "INSERT OR IGNORE INTO ingest_linked (id) SELECT value FROM json_each(:ids)"
+    ).bindparams(value_list("ids")),
     "postgresql": text(
         "INSERT INTO ingest_linked (id) SELECT unnest(CAST(:ids AS integer[])) "
         "ON CONFLICT DO NOTHING"
-    ),
+    ).bindparams(value_list("ids")),
 }
-
-
-def _bound(connection: Connection, values: list[Any]) -> Any:
-    return json.dumps(values) if connection.dialect.name == "sqlite" else values
 
 
 def _band_params(connection: Connection, rows: list[tuple[int, int]]) -> dict[str, Any]:

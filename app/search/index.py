@@ -20,7 +20,6 @@ title into the body (FTS5 keeps the columns apart). PostgreSQL keeps positions u
 of them for a word: a phrase past those, in a very long release, may be missed there only.
 """
 
-import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -30,7 +29,7 @@ from sqlalchemy import Connection, String, inspect, select, text
 
 from app.db import copy_rows
 from app.models import press_release, press_release_passage
-from app.reads import Snapshot, Statement, member_of
+from app.reads import Snapshot, Statement, member_of, value_list
 from app.search import side_index
 from app.search.passages import SPAN
 from app.text.analyser import indexed_text, terms, version_label
@@ -265,19 +264,19 @@ _SQLITE_OPTIMIZE = [
 _FORGET_WORDS = text("DELETE FROM search_term")
 # the words of a batch join the vocabulary (app/models.py's search_term)
 _LEARN_WORDS = {
-    "sqlite": text("INSERT OR IGNORE INTO search_term (term) SELECT value FROM json_each(:terms)"),
+    "sqlite": text(
+        "INSERT OR IGNORE INTO search_term (term) SELECT value FROM json_each(:terms)"
+    ).bindparams(value_list("terms")),
     "postgresql": text(
         "INSERT INTO search_term (term) SELECT unnest(CAST(:terms AS text[])) "
         "ON CONFLICT DO NOTHING"
-    ),
+    ).bindparams(value_list("terms")),
 }
 
 
 def learn(connection: Connection, words: Sequence[str]) -> None:
     """These words join the vocabulary (app/models.py's search_term)."""
-    dialect = connection.dialect.name
-    terms = json.dumps(list(words)) if dialect == "sqlite" else list(words)
-    connection.execute(_LEARN_WORDS[dialect], {"terms": terms})
+    connection.execute(_LEARN_WORDS[connection.dialect.name], {"terms": list(words)})
 
 
 _POSTGRES_VOCABULARY = [
