@@ -166,6 +166,7 @@ class SearchPage(BaseModel):
                     "total_relation": "eq",
                     "next_cursor": None,
                     "facets": {},
+                    "facets_relation": "eq",
                     "suggestion": None,
                 }
             ]
@@ -188,6 +189,12 @@ class SearchPage(BaseModel):
     )
     next_cursor: str | None
     facets: dict[str, list[FacetCount]] = Field(default_factory=dict)
+    facets_relation: Literal["eq", "gte"] = Field(
+        description="`eq`: the facets count every match. `gte`: there are more matches than "
+        "PostgreSQL counts facets over (10,000, as for `total`), and the facets count the "
+        "10,000 most recently added: each count is at least that many, and a value may have "
+        "matches beyond them. The embedded default (SQLite) always counts every match."
+    )
     suggestion: str | None = Field(
         description="Did you mean: when the query finds 3 releases or fewer and a close "
         "spelling of its words (one letter left out, added, changed or swapped; Kazakh letters "

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from app.config import Settings
 from app.main import create_app
 from app.search.expansions import MAX_EXPANSIONS
+from app.search.postgres import PostgresSearch
 from tests.fixtures.problems import assert_problem
 from tests.fixtures.releases import Ingest, seed_text
 
@@ -170,8 +171,34 @@ def test_a_query_estimated_over_the_budget_is_a_400_that_says_why(
     # The budget is 5 postings: four times that on SQLite's index (a posting costs tantivy a
     # quarter of what it cost FTS5), 5 / 0.4 = 12.5 on PostgreSQL (rounded to the even 12)
     budget = {"sqlite": 20, "postgresql": 12}[dialect]
+    if dialect == "postgresql" and q.startswith('"'):
+        # PostgreSQL reads the rarer word's 20 postings, then compares positions in the 20
+        # releases holding both, four postings each: the phrase's 20 matches are fewer than the
+        # 10,000 it counts up to, so it looks at every candidate
+        postings = 20 + 4 * 20
     response = budgeted.get("/v1/search", params={"q": q})
     assert_problem(response, 400, "Bad Request", broad(postings, budget), "/v1/search")
+
+
+def test_a_phrase_most_of_its_candidates_match_costs_postgresql_only_the_reads_to_its_cap(
+    database_url: str, dialect: str, load: Ingest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for i in range(1, 21):
+        load({f"p{i:02}": seed_text("2025-01-01", f"Phrase {i}", "common alpha")})
+    monkeypatch.setattr(PostgresSearch, "total_cap", 4)
+    settings = Settings(database_url=database_url, search_budget=15, rank_window=3)
+    with TestClient(create_app(settings)) as client:
+        response = client.get("/v1/search", params={"q": '"common alpha"', "limit": 2})
+    if dialect == "sqlite":
+        # 4 × the rarer word's 20 postings, over 15 / 0.25
+        assert_problem(response, 400, "Bad Request", broad(80, 60), "/v1/search")
+        return
+    # the rarer word's 20 postings, then positions compared in as many of the 20 candidates as
+    # it takes to find 4 matches, every candidate being one: 20 + 4 × 4 = 36, within 15 / 0.4
+    body = response.json()
+    assert (response.status_code, body["total"], body["total_relation"]) == (200, 4, "gte")
+    # the newest block of three, {18, 19, 20}, scored alike: ties by id
+    assert [item["press_release"]["id"] for item in body["items"]] == [18, 19]
 
 
 @pytest.mark.parametrize(("q", "total"), [("common", 20), ("rare", 2), ("title:budget", 20)])

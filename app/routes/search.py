@@ -47,7 +47,8 @@ commonest words, facets over most of the archive)."""
 FACETS_DESCRIPTION = (
     "Comma-separated facets to count over the whole match set (not just the page): "
     "`source`, `language`, `year`. Each lists up to 100 values, most frequent first; "
-    "releases with no source or language are not counted."
+    "releases with no source or language are not counted. PostgreSQL counts them over at most "
+    "the 10,000 most recently added matches (`facets_relation` says when there were more)."
 )
 
 
@@ -129,6 +130,7 @@ async def search(
                 name: [{"value": value, "count": count} for value, count in counts]
                 for name, counts in results.facets.items()
             },
+            "facets_relation": results.facets_relation,
             "suggestion": results.suggestion,
         }
     )

@@ -21,6 +21,7 @@ from app.search.grammar import AllOf, parse
 from app.search.results import (
     Compiled,
     Expansions,
+    Faceted,
     Hit,
     PageRequest,
     Position,
@@ -75,10 +76,9 @@ class Backend(Protocol):
     def related_index(self, snapshot: Snapshot) -> related.Index:
         """What related releases are found with (app/search/related.py)."""
 
-    def facets(
-        self, snapshot: Snapshot, query: Compiled, params: Params
-    ) -> tuple[FacetCounts, int]:
-        """The request's facets over the match set, and how many matches there are."""
+    def facets(self, snapshot: Snapshot, query: Compiled, params: Params) -> Faceted:
+        """The request's facets over the match set (or, past `total_cap`, over that many of its
+        newest matches), and how many matches they counted."""
 
     def ranked(
         self, snapshot: Snapshot, query: Compiled, params: Params, start: Position
@@ -103,16 +103,18 @@ def search(backend: Backend, snapshot: Snapshot, request: SearchRequest) -> Sear
     _check_budget(backend, snapshot, query)
     page = PageRequest.make(request, query.text, backend.query_param)
     params = page.params
-    counts, faceted = backend.facets(snapshot, query, params) if request.facets else ({}, None)
+    faceted = backend.facets(snapshot, query, params) if request.facets else None
 
     def exact_total() -> int:
-        if faceted is not None:
-            return faceted
+        if faceted is not None and faceted.relation == "eq":
+            return faceted.matches
         return backend.count(snapshot, request.query, request.filters)
 
     def capped_total() -> tuple[int, str]:
         """The total and its relation to the number of matches, counted up to the cap."""
-        if (cap := backend.total_cap) is None or faceted is not None:
+        if faceted is not None:
+            return faceted.matches, faceted.relation
+        if (cap := backend.total_cap) is None:
             return exact_total(), "eq"
         found = backend.count(snapshot, request.query, request.filters, cap=cap + 1)
         return (cap, "gte") if found > cap else (found, "eq")
@@ -137,9 +139,10 @@ def search(backend: Backend, snapshot: Snapshot, request: SearchRequest) -> Sear
         hits=found,
         total=total,
         next_cursor=next_cursor,
-        facets=counts,
+        facets={} if faceted is None else faceted.counts,
         suggestion=suggestion,
         total_relation=relation,
+        facets_relation="eq" if faceted is None else faceted.relation,
     )
 
 
@@ -178,7 +181,11 @@ def _check_budget(backend: Backend, snapshot: Snapshot, compiled: Compiled) -> N
     if facets:
         matches = backend.count(snapshot, query, request.filters, since=since) / size
     shares = backend.shares(snapshot, compiled.expansions, since, size)
-    found = budget.estimate(query, shares, matches, archive, prefix_weight=backend.prefix_weight)
+    # an engine that counts up to a cap reads no more than the cap's or the window's matches
+    cap = None if backend.total_cap is None else max(backend.total_cap, request.window)
+    found = budget.estimate(
+        query, shares, matches, archive, prefix_weight=backend.prefix_weight, cap=cap
+    )
     budget.check(
         found,
         facets=facets,

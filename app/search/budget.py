@@ -12,7 +12,10 @@ So a query's postings are estimated from a sample, the SAMPLE most recent releas
 share of them, scaled to the archive): a word counts its postings, a phrase PHRASE_WEIGHT times its
 rarest word's (positions are compared too), a prefix PREFIX_WEIGHT times the sum of the words it
 stands for (FTS5 merges their lists, positions and all, before it can use them), and facets
-FACET_WEIGHT times the matches (each match's row is read and grouped). A query estimated above the
+FACET_WEIGHT times the matches (each match's row is read and grouped). An engine that stops at a
+cap of matches (PostgreSQL: `estimate(cap=…)`) facets at most that many, and a single phrase costs
+it its rarer word's postings and PHRASE_WEIGHT for each release it compares positions in to find
+that many. A query estimated above the
 budget, SEARCH_BUDGET postings (BUDGET by default, divided by what a posting costs the engine
 against FTS5: POSTGRES_COST, TANTIVY_COST; for a single word, the archive's size if larger: a search
 for any one word is always answered), is refused with a 400 that says what made it broad and what to
@@ -92,16 +95,35 @@ def needs_estimate(query: AllOf, facets: bool) -> bool:
     return facets or not _one_word(_leaves(query))
 
 
+def _phrase(leaves: list[Term | Phrase]) -> str | None:
+    """The query's text when it is a single phrase of plain words (no prefix, not in the title
+    only), as `shares` takes it for the phrase's own share."""
+    if len(leaves) != 1 or leaves[0].title_only:
+        return None
+    leaf = leaves[0]
+    parts = words(leaf.text)
+    if len(parts) < 2 or (isinstance(leaf, Term) and leaf.prefix):
+        return None
+    return " ".join(parts).lower()
+
+
 def estimate(
     query: AllOf,
     shares: Shares,
     matches_share: float,
     archive: int,
+    *,
     prefix_weight: float = PREFIX_WEIGHT,
+    cap: int | None = None,
 ) -> Estimate:
     """The postings the query reads and the matches it has, estimated from shares of the
     sample. `shares` is asked for words, and for a prefix term's last word followed by `*`: the
-    share of the releases holding any word it stands for."""
+    share of the releases holding any word it stands for.
+
+    `cap`: the engine reads the newest matches until it has found that many, for its total, its
+    ranking's first block and its facets (PostgreSQL), so its facets count at most `cap`
+    matches, and a single phrase compares the positions of only as many of the releases holding
+    its words as it takes to find `cap` matches: `shares` is asked for the phrase too."""
     leaves = _leaves(query)
     needed: list[str] = []
     for leaf in leaves:
@@ -109,6 +131,9 @@ def estimate(
         if isinstance(leaf, Term) and leaf.prefix and parts:
             parts[-1] += "*"
         needed += parts
+    phrase = _phrase(leaves) if cap is not None else None
+    if phrase is not None:
+        needed.append(phrase)
     share = shares(list(dict.fromkeys(word.lower() for word in needed)))
 
     def of(word: str) -> float:
@@ -121,13 +146,21 @@ def estimate(
             stands_for = prefix_weight * of(parts[-1] + "*")
             rest = [of(word) for word in parts[:-1]]
             postings += PHRASE_WEIGHT * min([stands_for, *rest]) if rest else stands_for
+        elif phrase is not None and cap is not None:
+            # the rarer word's postings find the candidates; positions are compared for the
+            # share of them the first `cap` matches take (all of them when it has fewer)
+            candidates = min(of(word) for word in parts)
+            found = of(phrase) * archive
+            compared = candidates if found <= cap else candidates * cap / found
+            postings += candidates + PHRASE_WEIGHT * compared
         elif isinstance(leaf, Phrase) or len(parts) > 1:
             postings += PHRASE_WEIGHT * min((of(word) for word in parts), default=0.0)
         else:
             postings += of(parts[0]) if parts else 0.0
+    matches = matches_share * archive
     return Estimate(
         postings=round(postings * archive),
-        matches=round(matches_share * archive),
+        matches=round(matches if cap is None else min(matches, cap)),
         one_word=_one_word(leaves),
     )
 

@@ -43,6 +43,17 @@ class SearchResults:
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     suggestion: str | None = None
     total_relation: str = "eq"  # "gte": there are more matches than `total` (Backend.total_cap)
+    facets_relation: str = "eq"  # "gte": the facets counted the newest `total` matches of more
+
+
+@dataclass(frozen=True, slots=True)
+class Faceted:
+    """A search's facets, and how many matches they counted: every match (`relation` "eq"), or
+    the engine's cap of them, the newest, when there are more ("gte": each count is a floor)."""
+
+    counts: dict[str, list[tuple[str, int]]]
+    matches: int
+    relation: str = "eq"
 
 
 def cube_total(cube: Iterable[Mapping[str, Any]]) -> int:

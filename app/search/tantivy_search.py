@@ -35,6 +35,7 @@ from app.search.results import (
     FIRST_BLOCK,
     Compiled,
     Expansions,
+    Faceted,
     Hit,
     Position,
     SearchSort,
@@ -283,9 +284,7 @@ class TantivySearch:
 
         return related.Index(lambda: snapshot.count(_ARCHIVE_SIZE, {}) or 0, counts, holders)
 
-    def facets(
-        self, snapshot: Snapshot, query: Compiled, params: Params
-    ) -> tuple[FacetCounts, int]:
+    def facets(self, snapshot: Snapshot, query: Compiled, params: Params) -> Faceted:
         searcher = _searcher(snapshot)
         request = query.request
         matched = _filtered(snapshot, tantivy_query(request.query), request.filters)
@@ -305,7 +304,7 @@ class TantivySearch:
             ]
             buckets.sort(key=lambda item: (-item[1], item[0]))
             counts[facet.value] = buckets[:FACET_VALUES_LIMIT]
-        return counts, _count(searcher, matched)
+        return Faceted(counts, _count(searcher, matched))
 
     def ranked(
         self, snapshot: Snapshot, query: Compiled, params: Params, start: Position
