@@ -79,7 +79,8 @@ test: lint typecheck pytest
 # (generated and ingested once, then reused from bench/out/), Pressroom against a bare FastAPI app
 # with wrk at each size, search latency, ingestion speed, a 64-client load, long releases, broad
 # queries, a storm of heavy searches and, when a PostgreSQL server answers at BENCH_POSTGRES, those
-# last three on it too and the two engines side by side; then issue 17's requests on both engines
+# last three on it too, the two engines side by side and PostgreSQL's ingest beside a plain bulk
+# load into the same server; then issue 17's requests on both engines
 # at 1,000,000 (bench.million: PostgreSQL loads that archive once). About an hour with 1,000,000.
 BENCH_SIZES ?= 10000 100000 1000000
 BENCH_POSTGRES ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
@@ -113,6 +114,7 @@ bench: install
 	&& $(VENV)/bin/python -m bench.storm $$postgres \
 	&& $(VENV)/bin/python -m bench.links $$postgres \
 	&& { [ -z "$$postgres" ] || $(VENV)/bin/python -m bench.engines $$postgres; } \
+	&& { [ -z "$$postgres" ] || $(VENV)/bin/python -m bench.postgres_ingest $$postgres; } \
 	&& case " $(BENCH_SIZES) " in *" 1000000 "*) \
 	  $(VENV)/bin/python -m bench.million $$postgres;; esac
 

@@ -107,23 +107,23 @@ def _count(shape: FilterShape) -> Statement:
 def _block(shape: FilterShape, positioned: bool, few: bool) -> Statement:
     """Rows of one block of the relevance walk: the WINDOW matches with the highest ids up to
     `hi`, ranked among themselves by ts_rank_cd, best first, ties by id, past the position
-    `(k0, k1)` when there is one. `few`: the whole match set fits in the window."""
+    `(k0, k1)` when there is one. `few`: the whole match set fits in the window, and its ids
+    are bound as `matches`."""
     # The block's ids first, and only then their tsvectors, one primary-key lookup each (a
     # LATERAL subquery kept apart by OFFSET 0): sorting the matches with their tsvectors by id
     # spilled a sort of 40 MB to disk for a prefix matching 20,000 releases.
-    matching = select(s.id).where(
-        _MATCH, *filter_clauses(shape, s), s.id <= bindparam("hi", type_=BigInteger)
-    )
+    upto = s.id <= bindparam("hi", type_=BigInteger)
     if few:
-        # Every match, found by the GIN index, then sorted (behind OFFSET 0, which keeps the
-        # planner from walking the ids backwards instead): asked for the window's newest, it
-        # walked them when it guessed many more matches than the window, and read the whole
-        # table when there were fewer (a phrase at 1,000,000: 7,427 matches, 55,991 guessed,
-        # 3.3 s).
-        found = matching.offset(0).subquery("matching")
-        newest = select(found.c.id).order_by(found.c.id.desc())
+        # The ids the capped count found (`_first_matches`), not matched again: asked for the
+        # window's newest matches, PostgreSQL walked the ids backwards when it guessed many more
+        # matches than the window, and read the whole table when there were fewer (a phrase at
+        # 1,000,000: 7,427 matches, 55,991 guessed, 3.3 s); and finding them again by the GIN
+        # index compared the positions of each candidate a second time (a phrase of a common
+        # and a rarer word: 600 ms of the request's 1.2 s).
+        newest = select(s.id).where(member_of(s.id, "matches"), upto).order_by(s.id.desc())
     else:
-        newest = matching.order_by(s.id.desc())
+        newest = select(s.id).where(_MATCH, *filter_clauses(shape, s), upto)
+        newest = newest.order_by(s.id.desc())
     ids = newest.limit(bindparam("window")).subquery("ids")
     looked_up = search_index.alias("looked_up")
     vectors = (
@@ -220,13 +220,34 @@ def _sampled(shape: FilterShape) -> Statement:
 _KNOWN = Statement(select(search_term.c.term).where(member_of(search_term.c.term, "terms")))
 
 
+def _first(snapshot: Snapshot, shape: FilterShape, params: Params, cap: int) -> list[int]:
+    """The ids of up to `cap` matches, read once for the request."""
+    bound = params | {"cap": cap}
+    key = f"first matches {shape} {sorted(bound.items())}"
+    ids: list[int] = snapshot.once(key, lambda: snapshot.scalar(_first_matches(shape), bound) or [])
+    return ids
+
+
+def _capped_count(snapshot: Snapshot, shape: FilterShape, params: Params, cap: int) -> int:
+    """How many releases match, up to `cap`: remembered until the database changes, as every
+    count is (the ids only for the request)."""
+
+    def read(statement: Statement, bound: Params) -> int:
+        return len(_first(snapshot, shape, params, cap))
+
+    found: int = snapshot.remembered(_first_matches(shape), params | {"cap": cap}, read)
+    return found
+
+
 @cache
-def _capped(shape: FilterShape) -> Statement:
-    """How many releases match, counted up to `cap`."""
+def _first_matches(shape: FilterShape) -> Statement:
+    """The ids of up to `cap` matches (as one array: the capped count, and a match set within
+    the relevance window, which is then ranked without being matched again)."""
     found = (
         select(s.id).where(_MATCH, *filter_clauses(shape, s)).limit(bindparam("cap", type_=Integer))
     )
-    return Statement(select(func.count()).select_from(found.subquery()))
+    ids = found.subquery()
+    return Statement(select(func.array_agg(ids.c.id).label("ids")))
 
 
 # The sample's words (app/search/related.py), each with how many of its releases hold it: every
@@ -276,7 +297,7 @@ class PostgresSearch:
     known_words = _KNOWN
 
     def holders(self, snapshot: Snapshot, word: str, cap: int) -> int:
-        return snapshot.count(_capped(NO_FILTERS.shape), {"tsquery": _lexeme(word), "cap": cap})
+        return _capped_count(snapshot, NO_FILTERS.shape, {"tsquery": _lexeme(word)}, cap)
 
     def count(
         self,
@@ -289,7 +310,7 @@ class PostgresSearch:
     ) -> int:
         params = filters.params() | {"tsquery": compile_tsquery(query)}
         if cap is not None:
-            return snapshot.count(_capped(filters.shape), params | {"cap": cap})
+            return _capped_count(snapshot, filters.shape, params, cap)
         if since is not None:
             return snapshot.count(_sampled(filters.shape), params | {"since": since})
         return snapshot.count(_count(filters.shape), params)  # GIN gives no index-only count
@@ -372,13 +393,15 @@ class PostgresSearch:
     ) -> tuple[Rows, Position | None, int | None]:
         shape = query.request.filters.shape
         request = query.request
-        # Counted up to the window (the total's own count, remembered): whether the whole match
-        # set fits in one block
+        # Counted up to the window (the total's own count): whether the whole match set fits in
+        # one block, whose ids the count then found
         window = request.window
-        few = self.count(snapshot, request.query, request.filters, cap=window + 1) <= window
+        bound = request.filters.params() | {"tsquery": compile_tsquery(request.query)}
+        few = _capped_count(snapshot, shape, bound, window + 1) <= window
+        matches = {"matches": _first(snapshot, shape, bound, window + 1)} if few else {}
 
         def fetch(hi: int, position: tuple[float, int] | None, n: int) -> list[Row]:
-            bounds = block_params(hi, position, n)
+            bounds = block_params(hi, position, n) | matches
             return snapshot.rows(_block(shape, position is not None, few), params | bounds)
 
         rows, following, whole = relevance_page(fetch, start, request.limit, request.window)
