@@ -232,7 +232,7 @@ def _capped_count(snapshot: Snapshot, shape: FilterShape, params: Params, cap: i
     """How many releases match, up to `cap`: remembered until the database changes, as every
     count is (the ids only for the request)."""
 
-    def read(statement: Statement, bound: Params) -> int:
+    def read(*_: Any) -> int:  # the statement and its parameters are those of `_first`
         return len(_first(snapshot, shape, params, cap))
 
     found: int = snapshot.remembered(_first_matches(shape), params | {"cap": cap}, read)
@@ -280,7 +280,8 @@ def _holders(words: int) -> Statement:
 
 
 # A count reads every match's row (GIN gives no index-only count): a word half of 1,000,000
-# releases hold took 400 ms to count. Counted up to this many, then "at least" (issue 17).
+# releases hold took 400 ms to count. Counted up to this many, then "at least" (issue 17); the
+# facets too, over this many of the newest matches.
 TOTAL_CAP = 10_000
 
 
