@@ -35,7 +35,6 @@ Shares = Callable[[Sequence[str]], dict[str, float]]  # words → the sample's s
 Params = dict[str, Any]  # a statement's bound values
 Rows = list[Row]
 Total = Callable[[], int]
-FacetCounts = dict[str, list[tuple[str, int]]]
 
 
 class Backend(Protocol):

@@ -220,6 +220,11 @@ def _sampled(shape: FilterShape) -> Statement:
 _KNOWN = Statement(select(search_term.c.term).where(member_of(search_term.c.term, "terms")))
 
 
+def _bound(query: Compiled) -> Params:
+    """What the capped count of a compiled query binds: its filters' values and its tsquery."""
+    return query.request.filters.params() | {"tsquery": query.text}
+
+
 def _first(snapshot: Snapshot, shape: FilterShape, params: Params, cap: int) -> list[int]:
     """The ids of up to `cap` matches, read once for the request."""
     bound = params | {"cap": cap}
@@ -382,10 +387,11 @@ class PostgresSearch:
         # tsvector, and GIN has no index-only scan), and moving the tsvector out of line left a
         # tsvector under 2 KB in the row all the same (bench/RESULTS.md, issue 17).
         request = query.request
-        cap = self.total_cap or TOTAL_CAP
-        whole = self.count(snapshot, request.query, request.filters, cap=cap + 1) <= cap
-        statement = _facet_cube(request.filters.shape, request.facets, whole)
-        cube = snapshot.rows(statement, params if whole else params | {"cap": cap})
+        shape, cap, bound = request.filters.shape, self.total_cap or TOTAL_CAP, _bound(query)
+        whole = _capped_count(snapshot, shape, bound, cap + 1) <= cap
+        # the whole match set is the ids its capped count found, not matched again
+        extra = {"matches": _first(snapshot, shape, bound, cap + 1)} if whole else {"cap": cap}
+        cube = snapshot.rows(_facet_cube(shape, request.facets, whole), params | extra)
         counts = sum_facets(request.facets, cube)
         return Faceted(counts, cube_total(cube), "eq" if whole else "gte")
 
@@ -396,8 +402,7 @@ class PostgresSearch:
         request = query.request
         # Counted up to the window (the total's own count): whether the whole match set fits in
         # one block, whose ids the count then found
-        window = request.window
-        bound = request.filters.params() | {"tsquery": compile_tsquery(request.query)}
+        window, bound = request.window, _bound(query)
         few = _capped_count(snapshot, shape, bound, window + 1) <= window
         matches = {"matches": _first(snapshot, shape, bound, window + 1)} if few else {}
 
@@ -424,13 +429,14 @@ class PostgresSearch:
 
 @cache
 def _facet_cube(shape: FilterShape, facets: tuple[Facet, ...], whole: bool) -> Statement:
-    """One pass over the match set (`whole`), or over its `cap` newest matches, for every facet
-    asked for: the count of each combination of their values (a few thousand rows at most),
-    summed per facet in Python (`sum_facets`)."""
-    matching = select(s.id, s.source, s.language, s.published_on).where(
-        _MATCH, *filter_clauses(shape, s)
-    )
-    if not whole:
+    """One pass over the match set (`whole`: its ids, the capped count's, bound as `matches`),
+    or over its `cap` newest matches, for every facet asked for: the count of each combination of
+    their values (a few thousand rows at most), summed per facet in Python (`sum_facets`)."""
+    columns_read = (s.id, s.source, s.language, s.published_on)
+    if whole:
+        matching = select(*columns_read).where(member_of(s.id, "matches"))
+    else:
+        matching = select(*columns_read).where(_MATCH, *filter_clauses(shape, s))
         matching = matching.order_by(s.id.desc()).limit(bindparam("cap", type_=Integer))
     found = matching.subquery("found")
     columns = [_FACET_COLUMNS[facet](found.c).label(facet.value) for facet in facets]

@@ -26,6 +26,7 @@ class Facet(StrEnum):
 
 
 FACET_VALUES_LIMIT = 100
+FacetCounts = dict[str, list[tuple[str, int]]]  # each facet's (value, count), most frequent first
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +41,7 @@ class SearchResults:
     hits: list[Hit]
     total: int
     next_cursor: str | None
-    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    facets: FacetCounts = field(default_factory=dict)
     suggestion: str | None = None
     total_relation: str = "eq"  # "gte": there are more matches than `total` (Backend.total_cap)
     facets_relation: str = "eq"  # "gte": the facets counted the newest `total` matches of more
@@ -51,7 +52,7 @@ class Faceted:
     """A search's facets, and how many matches they counted: every match (`relation` "eq"), or
     the engine's cap of them, the newest, when there are more ("gte": each count is a floor)."""
 
-    counts: dict[str, list[tuple[str, int]]]
+    counts: FacetCounts
     matches: int
     relation: str = "eq"
 
@@ -62,9 +63,7 @@ def cube_total(cube: Iterable[Mapping[str, Any]]) -> int:
     return sum(list(row.values())[-1] for row in cube)
 
 
-def sum_facets(
-    facets: tuple[Facet, ...], cube: Iterable[Mapping[str, Any]]
-) -> dict[str, list[tuple[str, int]]]:
+def sum_facets(facets: tuple[Facet, ...], cube: Iterable[Mapping[str, Any]]) -> FacetCounts:
     """Per-facet counts from a cube (each row: one value per facet, then a count, in that order),
     most frequent first (ties by value); releases with no value (no source, say) are not counted."""
     totals: dict[Facet, Counter[str]] = {facet: Counter() for facet in facets}

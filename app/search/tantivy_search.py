@@ -26,7 +26,7 @@ from app.models import search_term
 from app.queries import PUBLISHED, Filters, c, has_earlier_duplicate
 from app.reads import Snapshot, Statement, member_of
 from app.search import budget, related, side_index
-from app.search.backend import FacetCounts, Params, Rows, Shares, Total
+from app.search.backend import Params, Rows, Shares, Total
 from app.search.expansions import words as term_words
 from app.search.fts5_query import compile_fts5
 from app.search.grammar import AllOf, AnyOf, Node, Phrase, Term
@@ -35,6 +35,7 @@ from app.search.results import (
     FIRST_BLOCK,
     Compiled,
     Expansions,
+    FacetCounts,
     Faceted,
     Hit,
     Position,
