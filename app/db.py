@@ -56,26 +56,33 @@ def create_db_engine(
     read_only: bool = False,
     pool_size: int = 16,
     busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+    statement_timeout_ms: int | None = None,
 ) -> Engine:
     """The engine for `url`; `read_only` for the serving path, whose pool holds `pool_size`
     connections and never more (app/reads.py: a request waits for a slot, never in the pool).
-    On SQLite a connection waits up to `busy_timeout_ms` for a lock."""
+    On SQLite a connection waits up to `busy_timeout_ms` for a lock; on PostgreSQL a serving
+    connection's statements run for at most `statement_timeout_ms`."""
     if not is_sqlite(url):
         if not read_only:
             return create_engine(url, pool_pre_ping=True)
-        # Serving connections refuse to write: every transaction starts READ ONLY.
+        options = [
+            # Serving connections refuse to write: every transaction starts READ ONLY.
+            "default_transaction_read_only=on",
+            # one snapshot per request, as on SQLite: a count and its page always agree
+            "default_transaction_isolation=repeatable\\ read",
+            # JIT compiles a broad search's plan for 6 to 20 ms, more than it saves on it
+            "jit=off",
+        ]
+        if statement_timeout_ms is not None:
+            options.append(f"statement_timeout={int(statement_timeout_ms)}")
+        # No pre-ping: it cost every request a round trip (a fifth of a list page's time). A
+        # connection the server has closed is found by the read's first statement instead, and
+        # the read run again on a new one (app/reader.py).
         return create_engine(
             url,
-            pool_pre_ping=True,
             pool_size=pool_size,
             max_overflow=0,
-            # one snapshot per request, as on SQLite: a count and its page always agree
-            connect_args={
-                "options": "-c default_transaction_read_only=on "
-                "-c default_transaction_isolation=repeatable\\ read "
-                # JIT compiles a broad search's plan for 6 to 20 ms, more than it saves on it
-                "-c jit=off"
-            },
+            connect_args={"options": " ".join(f"-c {option}" for option in options)},
         )
 
     path = sqlite_path(url)

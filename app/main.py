@@ -31,12 +31,14 @@ Every error is an [RFC 9457](https://www.rfc-editor.org/rfc/rfc9457) problem doc
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     # A wait for a SQLite lock cannot be interrupted: it gets the query's limit (the fast lane's
-    # connection gets its slice, app/reader.py).
+    # connection gets its slice, app/reader.py). So does a PostgreSQL statement, set once per
+    # connection (a request that waited for its connection gets what is left, app/reader.py).
     read_engine = create_db_engine(
         settings.serving_url,
         read_only=True,
         pool_size=settings.pool_size,
         busy_timeout_ms=milliseconds(settings.query_timeout_seconds),
+        statement_timeout_ms=milliseconds(settings.query_timeout_seconds),
     )
 
     @asynccontextmanager

@@ -13,8 +13,12 @@ of not having to guess in advance which requests are slow.
 
 PostgreSQL's reads wait on a socket: every one runs in a thread on a pooled connection, as many at
 once as the worker has connections, so a slow one holds only its own; the server stops a statement
-at statement_timeout. A slice there would be wall-clock time on a shared server: under a burst of
-cheap queries it would send them all to a slow lane.
+at statement_timeout, which each serving connection is opened with (app/db.py), so that a request
+pays no round trip to set it unless it waited for its connection long enough to matter
+(TIMEOUT_SLACK_SECONDS). A connection the server closed (a restart, a failover) is found by the
+read's first statement, and the read runs again once on a new connection, the pool's idle ones
+dropped with it: reads are pure. A slice there would be wall-clock time on a shared server: under
+a burst of cheap queries it would send them all to a slow lane.
 
 Either way a read waits for its thread behind at most a bounded queue (SLOW_QUERY_QUEUE on SQLite);
 past that, or once its time is up, it is refused at once with a 503 and Retry-After rather than
@@ -39,6 +43,10 @@ from app.search import side_index
 from app.totals import Totals
 
 PROGRESS_STEPS = 1000  # SQLite virtual machine steps between two looks at the clock (fast lane)
+# PostgreSQL: a read that waited longer than this for its connection sets its statement_timeout to
+# what is left of its limit; one that waited less keeps the connection's, the whole limit, so the
+# request may run this much past its limit.
+TIMEOUT_SLACK_SECONDS = 0.05
 LANE = "pressroom.lane"  # the scope key naming the lane that answered, for the access log
 T = TypeVar("T")
 Work = Callable[[Snapshot], T]
@@ -46,6 +54,10 @@ Work = Callable[[Snapshot], T]
 
 class _Outgrown(Exception):
     """A fast-lane read ran past its slice: it is to be run again in the slow lane."""
+
+
+class _Disconnected(Exception):
+    """A PostgreSQL read found its connection closed by the server: to be run on a new one."""
 
 
 class Overloaded(ServiceUnavailable):
@@ -202,12 +214,34 @@ class Reader:
             pooled.close()
 
     def _postgres(self, work: Work[T], seconds: float) -> T:
+        deadline = time.monotonic() + seconds
+        try:
+            return self._postgres_read(work, deadline)
+        except _Disconnected:
+            # The server closed the connection, and so most likely every other one it had open
+            # (a restart, a failover): the pool is made anew, as SQLAlchemy does on a
+            # disconnect, and the read runs once more.
+            self.engine.dispose()
+        try:
+            return self._postgres_read(work, deadline)
+        except _Disconnected as again:
+            raise again.__cause__ from None  # type: ignore[misc]
+
+    def _postgres_read(self, work: Work[T], deadline: float) -> T:
         pooled = self._checkout()
         try:
             snapshot = Snapshot(pooled.dbapi_connection, self.engine.dialect, self.totals)
-            # PostgreSQL cancels a statement past statement_timeout (57014: a 503)
-            snapshot.scalar(_STATEMENT_TIMEOUT, {"milliseconds": str(milliseconds(seconds))})
+            left = deadline - time.monotonic()
+            if left < self.timeout_seconds - TIMEOUT_SLACK_SECONDS:
+                # PostgreSQL cancels a statement past statement_timeout (57014: a 503)
+                snapshot.scalar(_STATEMENT_TIMEOUT, {"milliseconds": str(milliseconds(left))})
             return work(snapshot)
+        except ReadFailed as failed:
+            error: Any = failed.error  # the driver's own error (ReadFailed wraps nothing else)
+            if not self.engine.dialect.is_disconnect(error, pooled.dbapi_connection, None):
+                raise
+            pooled.invalidate(failed.error)
+            raise _Disconnected from failed
         finally:
             pooled.close()  # back to the pool, which rolls the transaction back
 

@@ -19,7 +19,7 @@ import psycopg
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
 from app.config import Settings, available_cpus
@@ -211,6 +211,67 @@ def test_a_read_waits_for_the_lane_no_longer_than_its_time_limit(
     answers = sorted((r.status_code, r.json()["detail"]) for r in results["responses"])
     threads = THREADS[dialect]
     assert answers == sorted([(503, locked_out)] * threads + [(503, waited)] * (4 - threads))
+
+
+ON_POSTGRESQL = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+
+
+@ON_POSTGRESQL
+def test_a_read_that_waited_for_its_connection_is_stopped_at_its_own_limit(
+    lockable: str,
+) -> None:
+    # A serving connection is opened with the whole limit as its statement_timeout; a read that
+    # waited half of its limit for a connection is stopped when its own limit is up, not a whole
+    # limit after it got the connection. The lock goes at 1.7 s: the last read, sent at 0.5 s,
+    # would have had it before 2.0 s.
+    settings = Settings(
+        database_url=lockable,
+        database_max_connections=2,
+        slow_query_threads=1,
+        query_timeout_seconds=1,
+    )
+    app = create_app(settings)
+    results: dict[str, Any] = {}
+
+    async def scenario(client: httpx2.AsyncClient) -> None:
+        lane = app.state.reader.lane
+        with locked(lockable):
+            first = [asyncio.create_task(client.get(f"/v1/press-releases/{i}")) for i in (1, 2)]
+            await until(running(lane, 2))
+            await asyncio.sleep(0.5)
+            last = asyncio.create_task(client.get("/v1/press-releases/3"))
+            await asyncio.sleep(1.2)
+        results["responses"] = [*(await asyncio.gather(*first)), await last]
+
+    serve(app, scenario)
+    stopped = (
+        "The query ran longer than the 1 s limit and was stopped. Narrow it (fewer OR "
+        "alternatives, a date range, a filter) or try again later."
+    )
+    answers = [(r.status_code, r.json().get("detail")) for r in results["responses"]]
+    assert answers == [(503, stopped)] * 3
+
+
+@ON_POSTGRESQL
+def test_a_read_on_a_connection_the_server_closed_is_answered_on_a_new_one(
+    database_url: str, engine: Engine, releases: None
+) -> None:
+    # No pre-ping (app/db.py): the pooled connections the server closed are found by a read's
+    # first statement, and the read runs again on a new connection.
+    settings = Settings(database_url=database_url, database_max_connections=2)
+    with TestClient(create_app(settings)) as client:
+        before = [client.get(f"/v1/press-releases/{i}") for i in (1, 2)]
+        with engine.connect() as connection:
+            closed = connection.execute(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ).scalar()
+        after = [client.get(f"/v1/press-releases/{i}") for i in (1, 2)]
+    assert closed == 1  # the app's one pooled connection (one request at a time)
+    assert [r.status_code for r in after] == [200, 200]
+    assert [r.json() for r in after] == [r.json() for r in before]
 
 
 def test_the_docker_image_default_is_one_worker_per_core(
