@@ -20,8 +20,7 @@ from app.ingest.normalize import clean_line
 from app.logs import logging_config
 from app.schema_version import current_revision, head_revision, upgrade
 from app.search import side_index
-from app.search.index import StaleIndex, reindex, stale
-from app.text.analyser import version_label
+from app.search.index import StaleIndex, index_label, reindex, stale
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 
@@ -253,7 +252,8 @@ def _reindex(settings: Settings, *, only_if_stale: bool) -> int:
         return EXIT_USAGE
     finally:
         engine.dispose()
-    print(f"reindexed {count} releases with text analyser {version_label()}")
+    label = index_label(engine.dialect.name)
+    print(f"reindexed {count} releases with text analyser {label}")
     return EXIT_OK
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from app.schema_version import head_revision, upgrade
+from app.search.index import stale
 
 
 def archive_database(server_url: str, files: Sequence[Path]) -> str:
@@ -45,12 +46,14 @@ def archive_database(server_url: str, files: Sequence[Path]) -> str:
 
 
 def _ready(url: str) -> bool:
+    """Whether the database was loaded whole, at the head revision, by this analyser."""
     engine = create_engine(url)
     try:
         with engine.connect() as connection:
             revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
             loaded = connection.execute(text("SELECT to_regclass('bench_loaded')")).scalar()
-        return revision == head_revision(url) and loaded is not None
+            fresh = loaded is not None and stale(connection) is None
+        return revision == head_revision(url) and fresh
     except DBAPIError:
         return False
     finally:

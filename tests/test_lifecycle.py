@@ -13,7 +13,7 @@ from sqlalchemy import Engine, text, update
 from app.db import sqlite_path
 from app.ingest.command import ingest
 from app.models import press_release
-from app.text.analyser import version_label
+from app.search.index import index_label
 from tests.fixtures.lifecycle import Write, jsonl_writer, line, pressroom
 from tests.fixtures.search_index import dictionary
 
@@ -245,11 +245,16 @@ class TestWithdrawal:
         assert "a reason says why: it cannot be empty" in capsys.readouterr().err
 
     def test_a_reindex_leaves_it_out_of_the_index(
-        self, archive: None, client: TestClient, capsys: pytest.CaptureFixture[str]
+        self,
+        archive: None,
+        client: TestClient,
+        dialect: str,
+        capsys: pytest.CaptureFixture[str],
     ) -> None:
         assert pressroom(capsys, "withdraw", "a2", "--reason", "x")[0] == 0
         status, out, _ = pressroom(capsys, "reindex")
-        assert (status, out) == (0, f"reindexed 2 releases with text analyser {version_label()}\n")
+        label = index_label(dialect)
+        assert (status, out) == (0, f"reindexed 2 releases with text analyser {label}\n")
         assert client.get("/v1/search", params={"q": "astana OR water"}).json()["total"] == 1
         assert pressroom(capsys, "restore", "a2")[0] == 0
         assert _ids(client, "/v1/search", q="astana") == [2]

@@ -15,6 +15,7 @@ import pytest
 from alembic import command
 from sqlalchemy import Engine, text
 
+from app import cli
 from app.db import create_db_engine
 from app.ingest.changes import ChangeLog
 from app.ingest.command import ingest
@@ -240,6 +241,13 @@ def test_the_upgrade_analyses_the_stored_releases_and_the_downgrade_restores_the
         ("a:b|c&!d", "( 'a' <-> 'b' <-> 'c' <-> 'd' )"),
         ("стали", "( ( 'стать' | 'стали' | 'сталь' ) )"),  # every reading, and the Kazakh rule's
         ("қазақстан*", "( 'қазақстан':* )"),
+        # each pair of common words standing together is required too (app/text/common.py)
+        ('"was this"', "( ( 'was' <-> 'this' ) & '~was~this' )"),
+        ('title:"of the"', "( ( 'of':A <-> 'the':A ) & '~of~the':A )"),
+        ('"is in the"', "( ( 'is' <-> 'in' <-> 'the' ) & '~is~in' & '~in~the' )"),
+        ("of-the-best*", "( ( 'of' <-> 'the' <-> 'best':* ) & '~of~the' )"),
+        ("of-the*", "( 'of' <-> 'the':* )"),  # a prefix stands for words, not a pair
+        ('"и в"', "( ( 'и' <-> 'в' ) & '~и~в' )"),
     ],
 )
 def test_every_word_is_a_quoted_lexeme(text_: str, tsquery: str) -> None:
@@ -254,6 +262,31 @@ def test_the_server_reads_every_compiled_query(postgres_url: str) -> None:
             connection.execute(
                 text("SELECT to_tsquery('pressroom', :q)"), {"q": compile_tsquery(parse(query))}
             )
+    engine.dispose()
+
+
+def test_the_index_holds_each_pair_of_common_words_standing_together(
+    postgres_url: str, load: Ingest, cli_env: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the title's last word and the body's first are both common, and stand apart: no pair
+    load({"p": seed_text("2025-01-01", "What it was", "This was the start of talks.")})
+    engine = create_db_engine(postgres_url)
+    with engine.connect() as connection:
+        vector = connection.execute(
+            text("SELECT search_vector::text FROM press_release_search")
+        ).scalar()
+    # each pair at its first word's position, with its weight; none across the title's end
+    assert vector == (
+        "'it':2A 'of':9B 'start':8B 'talk':10B 'the':7B 'this':5B 'was':3A,6B 'what':1A "
+        "'~it~was':2A '~this~was':5B '~was~the':6B '~what~it':1A"
+    )
+    engine.dispose()
+    # the vocabulary (of prefixes and "did you mean") is made of words, never of pairs
+    assert cli.main(["reindex"]) == 0
+    capsys.readouterr()
+    with engine.connect() as connection:
+        words = connection.execute(text("SELECT term FROM search_term ORDER BY term")).scalars()
+        assert list(words) == ["it", "of", "start", "talk", "the", "this", "was", "what"]
     engine.dispose()
 
 

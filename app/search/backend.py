@@ -68,6 +68,11 @@ class Backend(Protocol):
     def compile(self, query: AllOf) -> str:
         """The query in the engine's own syntax, every word quoted (the cursor's owner names it)."""
 
+    def phrase_pairs(self, text: str) -> list[str]:
+        """The lexemes besides its words that the index finds a phrase's releases by (pairs of
+        common words: app/text/common.py), each of which `shares` takes; none for an engine
+        that holds only words."""
+
     def shares(self, snapshot: Snapshot, expansions: Expansions, since: int, size: int) -> Shares:
         """The share of the sampled releases (ids above `since`, `size` of them) holding each
         word, or for `word*` any of the words it stands for."""
@@ -183,7 +188,13 @@ def _check_budget(backend: Backend, snapshot: Snapshot, compiled: Compiled) -> N
     # an engine that counts up to a cap reads no more than the cap's or the window's matches
     cap = None if backend.total_cap is None else max(backend.total_cap, request.window)
     found = budget.estimate(
-        query, shares, matches, archive, prefix_weight=backend.prefix_weight, cap=cap
+        query,
+        shares,
+        matches,
+        archive,
+        prefix_weight=backend.prefix_weight,
+        cap=cap,
+        pairs=backend.phrase_pairs,
     )
     budget.check(
         found,

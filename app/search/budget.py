@@ -15,7 +15,8 @@ stands for (FTS5 merges their lists, positions and all, before it can use them),
 FACET_WEIGHT times the matches (each match's row is read and grouped). An engine that stops at a
 cap of matches (PostgreSQL: `estimate(cap=…)`) facets at most that many, and a single phrase costs
 it its rarer word's postings and PHRASE_WEIGHT for each release it compares positions in to find
-that many. A query estimated above the
+that many; an engine whose index holds pairs of common words (PostgreSQL: `pairs`) finds a
+phrase's candidates among the releases of its rarest word or pair. A query estimated above the
 budget, SEARCH_BUDGET postings (BUDGET by default, divided by what a posting costs the engine
 against FTS5: POSTGRES_COST, TANTIVY_COST; for a single word, the archive's size if larger: a search
 for any one word is always answered), is refused with a 400 that says what made it broad and what to
@@ -115,6 +116,7 @@ def estimate(
     *,
     prefix_weight: float = PREFIX_WEIGHT,
     cap: int | None = None,
+    pairs: Callable[[str], list[str]] = lambda text: [],
 ) -> Estimate:
     """The postings the query reads and the matches it has, estimated from shares of the
     sample. `shares` is asked for words, and for a prefix term's last word followed by `*`: the
@@ -123,13 +125,21 @@ def estimate(
     `cap`: the engine reads the newest matches until it has found that many, for its total, its
     ranking's first block and its facets (PostgreSQL), so its facets count at most `cap`
     matches, and a single phrase compares the positions of only as many of the releases holding
-    its words as it takes to find `cap` matches: `shares` is asked for the phrase too."""
+    its words as it takes to find `cap` matches: `shares` is asked for the phrase too.
+
+    `pairs(text)`: the lexemes besides its words that the engine's index finds a phrase's
+    candidates by (PostgreSQL's pairs of common words), whose releases `shares` counts: a
+    phrase's candidates are the releases of its rarest word or pair."""
     leaves = _leaves(query)
     needed: list[str] = []
-    for leaf in leaves:
+    keys: dict[int, list[str]] = {}  # each phrase leaf's words and pairs (not a prefix's)
+    for at, leaf in enumerate(leaves):
         parts = words(leaf.text)
         if isinstance(leaf, Term) and leaf.prefix and parts:
             parts[-1] += "*"
+        elif len(parts) > 1:
+            keys[at] = parts + pairs(leaf.text)
+            needed += keys[at][len(parts) :]
         needed += parts
     phrase = _phrase(leaves) if cap is not None else None
     if phrase is not None:
@@ -140,21 +150,21 @@ def estimate(
         return share.get(word.lower(), 0.0)
 
     postings = 0.0
-    for leaf in leaves:
+    for at, leaf in enumerate(leaves):
         parts = words(leaf.text)
         if isinstance(leaf, Term) and leaf.prefix and parts:
             stands_for = prefix_weight * of(parts[-1] + "*")
             rest = [of(word) for word in parts[:-1]]
             postings += PHRASE_WEIGHT * min([stands_for, *rest]) if rest else stands_for
         elif phrase is not None and cap is not None:
-            # the rarer word's postings find the candidates; positions are compared for the
-            # share of them the first `cap` matches take (all of them when it has fewer)
-            candidates = min(of(word) for word in parts)
+            # the rarest word's (or pair's) postings find the candidates; positions are compared
+            # for the share of them the first `cap` matches take (all of them when it has fewer)
+            candidates = min(of(key) for key in keys[at])
             found = of(phrase) * archive
             compared = candidates if found <= cap else candidates * cap / found
             postings += candidates + PHRASE_WEIGHT * compared
         elif isinstance(leaf, Phrase) or len(parts) > 1:
-            postings += PHRASE_WEIGHT * min((of(word) for word in parts), default=0.0)
+            postings += PHRASE_WEIGHT * min((of(key) for key in keys.get(at, parts)), default=0.0)
         else:
             postings += of(parts[0]) if parts else 0.0
     matches = matches_share * archive

@@ -33,6 +33,8 @@ from app.reads import Snapshot, Statement, member_of, value_list
 from app.search import side_index
 from app.search.passages import SPAN
 from app.text.analyser import indexed_text, terms, version_label
+from app.text.common import PAIR_MARK, PAIRS
+from app.text.common import pairs as common_pairs
 
 
 class StaleIndex(Exception):
@@ -96,11 +98,15 @@ def _lexeme(word: str) -> str:
 
 def _vector_text(*parts: tuple[list[str], int, str]) -> str:
     """tsvector text of (words, position of the first, weight) parts: each word with its
-    positions, each position with its part's weight (none: PostgreSQL's default, D)."""
+    positions, each position with its part's weight (none: PostgreSQL's default, D); and each
+    pair of common words standing together in a part (app/text/common.py) as the first's."""
     positions: dict[str, list[str]] = {}
     for words, first, weight in parts:
         for position, word in enumerate(words, first):
             positions.setdefault(word, []).append(f"{min(position, MAX_POSITION)}{weight}")
+        for offset, lexeme in common_pairs(words):
+            at = min(first + offset, MAX_POSITION)
+            positions.setdefault(lexeme, []).append(f"{at}{weight}")
     return " ".join(f"{_lexeme(word)}:{','.join(at)}" for word, at in positions.items())
 
 
@@ -281,25 +287,36 @@ def learn(connection: Connection, words: Sequence[str]) -> None:
 
 _POSTGRES_VOCABULARY = [
     "TRUNCATE search_term",
-    "INSERT INTO search_term (term) SELECT DISTINCT unnest(tsvector_to_array(search_vector)) "
-    "FROM press_release_search",
+    "INSERT INTO search_term (term) SELECT DISTINCT w "
+    "FROM press_release_search, unnest(tsvector_to_array(search_vector)) AS w "
+    f"WHERE left(w, 1) <> '{PAIR_MARK}'",
 ]
 
 
 _SERVED_VERSION = Statement(_RECORDED)
 
 
+def index_label(dialect: str) -> str:
+    """What the index records of the rules it was built by: the analyser's version, and on
+    PostgreSQL which pairs of common words its tsvectors hold (app/text/common.py), so that a
+    change of either reindexes that engine's archive, and only that one's."""
+    label = version_label()
+    return f"{label}; common pairs {PAIRS}" if dialect == "postgresql" else label
+
+
 def stale(connection: Connection | Snapshot) -> str | None:
     """Why the index must be rebuilt before it is written to or trusted; None when it need not."""
     if isinstance(connection, Snapshot):
         recorded = connection.scalar(_SERVED_VERSION)
+        label = index_label(connection.dialect_name)
     else:
         recorded = connection.execute(_RECORDED).scalar()
-    if recorded == version_label():
+        label = index_label(connection.dialect.name)
+    if recorded == label:
         return None
     return (
         f"the search index was built by text analyser {recorded!r}, and this Pressroom's is "
-        f"{version_label()!r}: run `pressroom reindex` (or `pressroom migrate`, which does it)"
+        f"{label!r}: run `pressroom reindex` (or `pressroom migrate`, which does it)"
     )
 
 
@@ -338,5 +355,5 @@ def reindex(
     for statement in _SQLITE_OPTIMIZE if dialect == "sqlite" else _POSTGRES_VOCABULARY:
         connection.exec_driver_sql(statement)
     connection.execute(_FORGET_VERSION)
-    connection.execute(_RECORD, {"version": version_label()})
+    connection.execute(_RECORD, {"version": index_label(dialect)})
     return count

@@ -52,6 +52,8 @@ from app.search.results import (
     sum_facets,
 )
 from app.text.analyser import Sequences, prefix_form, sequences
+from app.text.common import PAIR_MARK
+from app.text.common import pairs as common_pairs
 
 s = search_index.c
 _MATCH = VECTOR.op("@@")(QUERY)
@@ -63,7 +65,9 @@ def _lexeme(text: str) -> str:
 
 def tsquery_sequences(found: Sequences, title_only: bool = False) -> str:
     """tsquery text matching any of the sequences: each word a lexeme, `<->` between a
-    sequence's words, `:*` on the last for a prefix, `:A` on each for the title."""
+    sequence's words, `:*` on the last for a prefix, `:A` on each for the title; and each pair
+    of common words standing together in it required too (app/text/common.py), which changes
+    nothing it matches and lets the GIN index find a phrase of common words by its pair."""
     weight = "A" if title_only else ""
     options = []
     for option in found.options:
@@ -74,8 +78,20 @@ def tsquery_sequences(found: Sequences, title_only: bool = False) -> str:
             _lexeme(w) + (f":{label}" if label else "")
             for w, label in zip(option, labels, strict=True)
         ]
-        options.append(" <-> ".join(lexemes))
+        words = option[:-1] if found.prefix else option
+        pairs = [
+            _lexeme(lexeme) + (f":{weight}" if weight else "") for _, lexeme in common_pairs(words)
+        ]
+        sequence = " <-> ".join(lexemes)
+        options.append(" & ".join([f"( {sequence} )", *pairs]) if pairs else sequence)
     return options[0] if len(options) == 1 else "( " + " | ".join(options) + " )"
+
+
+def phrase_pairs(text: str) -> list[str]:
+    """The pairs of common words every sequence of a phrase (its text as typed) requires: a
+    release matching it holds them all (the work budget's candidates, app/search/budget.py)."""
+    options = [{lexeme for _, lexeme in common_pairs(option)} for option in sequences(text).options]
+    return sorted(set.intersection(*options)) if options else []
 
 
 def compile_tsquery(node: Node) -> str:
@@ -261,7 +277,8 @@ def _first_matches(shape: FilterShape) -> Statement:
 _SAMPLE_WORDS = Statement(
     text(
         "SELECT w AS word, count(*) AS n FROM press_release_search AS s, "
-        "unnest(tsvector_to_array(s.search_vector)) AS w WHERE s.id > :since GROUP BY w"
+        "unnest(tsvector_to_array(s.search_vector)) AS w "
+        f"WHERE s.id > :since AND left(w, 1) <> '{PAIR_MARK}' GROUP BY w"
     ).columns(word=Text, n=Integer)
 )
 HOLDERS_WINDOW = 1.5  # how many more newest ids than a word's sample count predicts are looked in
@@ -324,15 +341,20 @@ class PostgresSearch:
     def compile(self, query: AllOf) -> str:
         return compile_tsquery(query)
 
+    def phrase_pairs(self, text: str) -> list[str]:
+        return phrase_pairs(text)
+
     def shares(self, snapshot: Snapshot, expansions: Expansions, since: int, size: int) -> Shares:
         # `:*` finds the words a prefix stands for: the expansions only bound the query here
+        def query(word: str) -> str:
+            if word.startswith(PAIR_MARK):  # a pair of common words (phrase_pairs)
+                return _lexeme(word)
+            if word.endswith("*"):
+                return tsquery_sequences(Sequences(((prefix_form(word[:-1]),),), True))
+            return tsquery_sequences(sequences(word))
+
         def shares(words: Sequence[str]) -> dict[str, float]:
-            queries = [
-                tsquery_sequences(
-                    Sequences(((prefix_form(w[:-1]),),), True) if w.endswith("*") else sequences(w)
-                )
-                for w in words
-            ]
+            queries = [query(w) for w in words]
             params = {"words": list(words), "queries": queries, "since": since}
             found = snapshot.rows(_SHARES, params)
             return {row["word"]: row["n"] / size for row in found}

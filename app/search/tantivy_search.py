@@ -225,6 +225,9 @@ class TantivySearch:
     def compile(self, query: AllOf) -> str:
         return compile_fts5(query)
 
+    def phrase_pairs(self, text: str) -> list[str]:
+        return []  # tantivy's phrases read positions block by block: none are needed
+
     def holders(self, snapshot: Snapshot, word: str, cap: int) -> int:
         return min(cap, _count(_searcher(snapshot), _word(word)))
 

@@ -1,0 +1,79 @@
+"""The commonest words of each language, and the pairs of them that stand together in a text.
+
+A phrase of two such words (`"was this"`, `"и в"`, `"және де"`) is cheap on no engine that only
+knows each word's releases: half the archive holds each word, and each of those releases'
+positions must be compared to find the few where the two stand together. So PostgreSQL's tsvectors
+also hold each pair of common words that stand together as one more lexeme, `~was~this`, at the
+first word's position (app/search/index.py), and a phrase's tsquery requires the pair beside the
+words (app/search/postgres.py): its GIN index finds the pair's releases, a few, where it had
+hundreds of thousands of candidates. Lucene's CommonGrams filter does the same.
+
+A fixed list, of the function words of English, Russian and Kazakh (what an archive of press
+releases in any of them holds most), not the commonest words of the archive at hand: what a
+release's tsvector holds must not change with the rest of the archive. A phrase of two other
+common words is still found, by comparing positions, and priced so by the work budget
+(app/search/budget.py).
+
+The words are listed as written; what counts is the base forms a release in their language holds
+for them (lower case or capitalised), so that a release's words, already reduced, are looked up as
+they are. Which forms are listed changes only what a phrase costs, never what it matches: a
+release holds a pair exactly where its two words are listed and stand together, and a query asks
+for the pair exactly then. Changing a
+list changes what PostgreSQL's index holds: bump PAIRS, and `pressroom migrate` reindexes it.
+"""
+
+from collections.abc import Iterator, Sequence
+from functools import cache
+from itertools import pairwise
+
+from app.text.analyser import form
+from app.text.words import fold
+
+PAIRS = 1
+PAIR_MARK = "~"  # no word holds it (app/text/words.py's WORD): a pair is never a word
+
+ENGLISH = """
+a about after all also an and any are as at be been before being between both but by can could
+did do does during each for from had has have he her his however i if in into is it its may more
+most no not of on one only or other our over she should since so some such than that the their
+them then there these they this those through to under until up upon was we were what when where
+whether which while who will with within would you
+"""
+RUSSIAN = """
+а без более бы был была были было быть в во вот все всё да для до его её ее если есть же за
+и из или им их к как ко который которые которая которое когда ли между мы на над не нет но о
+об он она они оно от по под после при с со так также то того только у уже чем что чтобы это
+этот эта эти я
+"""
+KAZAKH = """
+бен бар бірге бір бұл бойынша болып болды болады да де деп деген дейін еді екен емес және
+жоқ кейін мен ол олар осы пен сол сондай-ақ та тағы те туралы үшін арқылы ретінде сияқты
+"""
+
+
+@cache
+def common() -> frozenset[str]:
+    """The base forms of the listed words, as a release in their language holds them."""
+    listed = [(ENGLISH, False), (RUSSIAN, False), (KAZAKH, True)]
+    return frozenset(
+        form(fold(part), kazakh_text, capitalised)
+        for words, kazakh_text in listed
+        for word in words.split()
+        for part in word.split("-")
+        for capitalised in (False, True)
+    )
+
+
+def pair(first: str, second: str) -> str:
+    """The lexeme of two common words standing together."""
+    return f"{PAIR_MARK}{first}{PAIR_MARK}{second}"
+
+
+def pairs(words: Sequence[str]) -> Iterator[tuple[int, str]]:
+    """(offset of the first word, pair lexeme) of each two consecutive common words of a text's
+    base forms."""
+    found = common()
+    flags = [word in found for word in words]
+    for at, (first, second) in enumerate(pairwise(words)):
+        if flags[at] and flags[at + 1]:
+            yield at, pair(first, second)

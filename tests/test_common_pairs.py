@@ -1,0 +1,97 @@
+"""Phrases of common words (app/text/common.py): PostgreSQL finds them by the pairs its tsvectors
+hold, the index beside SQLite by positions alone, and both answer the same; the work budget prices
+PostgreSQL's by its pairs' releases."""
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.config import Settings
+from app.main import create_app
+from tests.fixtures.problems import assert_problem
+from tests.fixtures.releases import Ingest, seed_text
+from tests.test_bounded_search import broad
+
+RELEASES = {
+    "en-1": (
+        "en",
+        "A report on the talks",
+        "The minister said this was the first visit. Was this the last one?",
+    ),
+    # punctuation parts no words: "was, this" stands together as much as "was this"
+    "en-2": ("en", "Short meeting", "It was, this time, a short meeting."),
+    "en-3": ("en", "Filed", "This report was filed on the day."),
+    # the title ends with two common words and the body starts with one: no phrase runs across
+    "en-4": ("en", "What it was", "This is the text of it."),
+    "ru-1": ("ru", "Встреча министров", "Министр заявил, что в ходе встречи обсуждались вопросы."),
+    "ru-2": ("ru", "Визит", "Делегация побывала в Астане и в Алматы."),
+    "ru-3": ("ru", "Переговоры", "В переговорах участвовали и другие стороны."),
+    "kk-1": ("kk", "Кездесу", "Бұл және басқа мәселелер туралы да айтылды."),
+    "kk-2": ("kk", "Сапар", "Осы сапар туралы министр айтты және бұл маңызды."),
+}
+
+
+@pytest.fixture
+def corpus(load: Ingest) -> None:
+    for external_id, (language, title, body) in RELEASES.items():
+        load({external_id: seed_text("2025-01-01", title, body)}, language=language)
+
+
+def found(client: TestClient, q: str) -> list[str]:
+    response = client.get("/v1/search", params={"q": q, "sort": "oldest"})
+    assert response.status_code == 200, response.json()
+    return sorted(item["press_release"]["external_id"] for item in response.json()["items"])
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ('"was this"', ["en-1", "en-2"]),
+        ('"this was the"', ["en-1"]),
+        ('"was this the last"', ["en-1"]),  # pairs, then a rarer word
+        ('"the first"', ["en-1"]),
+        ('"it was"', ["en-2", "en-4"]),  # en-4's in its title
+        ('title:"it was"', ["en-4"]),
+        ('"was this" -minister', ["en-2"]),
+        ('"was this" OR "on the"', ["en-1", "en-2", "en-3"]),
+        ('"was it"', []),
+        ('"что в"', ["ru-1"]),
+        ('"и в"', ["ru-2"]),
+        ('"в и"', []),
+        ('"бұл және"', ["kk-1"]),
+        ('"туралы да"', ["kk-1"]),
+        ('"және бұл"', ["kk-2"]),
+    ],
+)
+def test_phrases_of_common_words_match_the_same_releases_on_both_engines(
+    client: TestClient, corpus: None, q: str, expected: list[str]
+) -> None:
+    assert found(client, q) == expected
+
+
+@pytest.fixture
+def seldom_together(database_url: str, load: Ingest) -> Iterator[TestClient]:
+    """Twenty releases that all hold `was` and `this`, two of them (7 and 15) as the phrase
+    "was this", served with a budget of 15 postings."""
+    for i in range(1, 21):
+        body = "Was this filed" if i in {7, 15} else "This report was filed"
+        load({f"s{i:02}": seed_text("2025-01-01", f"Report {i}", body)})
+    settings = Settings(database_url=database_url, search_budget=15)
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def test_a_phrase_of_common_words_that_seldom_stand_together_costs_postgresql_its_pair(
+    seldom_together: TestClient, dialect: str
+) -> None:
+    response = seldom_together.get("/v1/search", params={"q": '"was this"'})
+    if dialect == "sqlite":
+        # tantivy compares positions in every release holding both words: 4 × 20, over 15 / 0.25
+        assert_problem(response, 400, "Bad Request", broad(80, 60), "/v1/search")
+        return
+    # PostgreSQL's GIN index finds the 2 releases holding the pair `~was~this`, and compares
+    # positions in those alone: 2 + 4 × 2, within 15 / 0.4 (without the pair, 20 + 4 × 20)
+    body = response.json()
+    assert (response.status_code, body["total"], body["total_relation"]) == (200, 2, "eq")
+    assert [item["press_release"]["id"] for item in body["items"]] == [7, 15]
