@@ -24,6 +24,7 @@ from app.models import ChangeKind
 from app.queries import get_release
 from app.reads import Snapshot
 from app.schema_version import alembic_config
+from app.search import index
 from app.search.grammar import parse
 from app.search.postgres import compile_tsquery
 from tests.fixtures.postgres import create_database, drop_database
@@ -288,6 +289,14 @@ def test_the_index_holds_each_pair_of_common_words_standing_together(
         words = connection.execute(text("SELECT term FROM search_term ORDER BY term")).scalars()
         assert list(words) == ["it", "of", "start", "talk", "the", "this", "was", "what"]
     engine.dispose()
+
+
+def test_a_word_with_a_quote_or_a_backslash_is_one_escaped_lexeme() -> None:
+    # the analyser never makes one (its words are letters and digits), and the text must still
+    # never read as two lexemes
+    assert index.from_terms("postgresql", ["o'brien", "a\\b"], ["x"]) == (
+        "'o''brien':1A 'a\\\\b':2A 'x':4B",
+    )
 
 
 def test_ingestion_is_idempotent_and_updates_in_place(postgres_url: str, load: Ingest) -> None:
