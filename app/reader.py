@@ -34,6 +34,7 @@ from typing import Any, TypeVar
 
 from fastapi import Request
 from sqlalchemy import Engine, bindparam, func, select, true
+from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 
 from app.db import database_file
@@ -262,6 +263,11 @@ class Reader:
             return self.engine.raw_connection()
         except self._dbapi_error as error:
             raise ReadFailed(error) from error
+        except DBAPIError as error:
+            # The engine's first connection, on which SQLAlchemy reads the server's version
+            # through its own Connection: under the statement_timeout the connection opens with,
+            # a limit shorter than that read stops it (57014), a 503 like any read's.
+            raise ReadFailed(error.orig or error) from error
 
     def close(self) -> None:
         if self._held is not None:
