@@ -15,8 +15,8 @@ stands for (FTS5 merges their lists, positions and all, before it can use them),
 FACET_WEIGHT times the matches (each match's row is read and grouped). An engine that stops at a
 cap of matches (PostgreSQL: `estimate(cap=…)`) facets at most that many, and a single phrase costs
 it its rarer word's postings and PHRASE_WEIGHT for each release it compares positions in to find
-that many; an engine whose index holds pairs of common words (PostgreSQL: `pairs`) finds a
-phrase's candidates among the releases of its rarest word or pair. A query estimated above the
+that many; an index that holds pairs of common words (both engines': `pairs`) finds a phrase's
+candidates among the releases of its rarest word or pair. A query estimated above the
 budget, SEARCH_BUDGET postings (BUDGET by default, divided by what a posting costs the engine
 against FTS5: POSTGRES_COST, TANTIVY_COST; for a single word, the archive's size if larger: a search
 for any one word is always answered), is refused with a 400 that says what made it broad and what to
@@ -128,7 +128,7 @@ def estimate(
     its words as it takes to find `cap` matches: `shares` is asked for the phrase too.
 
     `pairs(text)`: the lexemes besides its words that the engine's index finds a phrase's
-    candidates by (PostgreSQL's pairs of common words), whose releases `shares` counts: a
+    candidates by (pairs of common words: app/text/common.py), whose releases `shares` counts: a
     phrase's candidates are the releases of its rarest word or pair."""
     leaves = _leaves(query)
     needed: list[str] = []

@@ -52,7 +52,7 @@ from app.search.results import (
     sum_facets,
 )
 from app.text.analyser import Sequences, prefix_form, sequences
-from app.text.common import PAIR_MARK
+from app.text.common import PAIR_MARK, phrase_pairs
 from app.text.common import pairs as common_pairs
 
 s = search_index.c
@@ -85,13 +85,6 @@ def tsquery_sequences(found: Sequences, title_only: bool = False) -> str:
         sequence = " <-> ".join(lexemes)
         options.append(" & ".join([f"( {sequence} )", *pairs]) if pairs else sequence)
     return options[0] if len(options) == 1 else "( " + " | ".join(options) + " )"
-
-
-def phrase_pairs(text: str) -> list[str]:
-    """The pairs of common words every sequence of a phrase (its text as typed) requires: a
-    release matching it holds them all (the work budget's candidates, app/search/budget.py)."""
-    options = [{lexeme for _, lexeme in common_pairs(option)} for option in sequences(text).options]
-    return sorted(set.intersection(*options)) if options else []
 
 
 def compile_tsquery(node: Node) -> str:

@@ -44,14 +44,19 @@ from sqlalchemy import Connection, text
 
 from app.db import database_file
 from app.text.analyser import version_label
+from app.text.common import PAIRS, pairs
 
 FIELDS = ("title", "body")
+# Each field's pairs of common words standing together (app/text/common.py), one token each: a
+# phrase of common words is found from its pair's releases, where its positions were compared in
+# every release holding both words (a phrase of two words half the archive holds: 600 ms).
+PAIR_FIELDS = {"title": "title_pairs", "body": "body_pairs"}
 # Title matches weigh ten times body matches, as FTS5's bm25(10.0, 1.0) weighed them.
 TITLE_BOOST = 10.0
 # What the schema below is: an index made with another is rebuilt. (tantivy opens an index only
 # with the schema it was made with: the migration that changes this deletes the old directory,
 # `remove`, while no writer runs, and the next writer or start makes the index again.)
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 STATE = "pressroom-state.json"  # beside tantivy's files: what the index holds (`Held`)
 # The writer's memory (split between its threads): the ingest's bound is 300 MB in all.
 WRITER_HEAP = 96_000_000
@@ -73,7 +78,7 @@ def location(database: Path) -> Path:
 
 def label() -> str:
     """What made an index: the analyser's version and this schema's."""
-    return f"{version_label()} schema {SCHEMA_VERSION}"
+    return f"{version_label()} schema {SCHEMA_VERSION} common pairs {PAIRS}"
 
 
 def day(published_on: date) -> int:
@@ -93,6 +98,8 @@ def _schema() -> Any:
     builder.add_integer_field("id", stored=True, indexed=True, fast=True)
     for field in FIELDS:
         builder.add_text_field(field, tokenizer_name="words", index_option="position")
+    for field in PAIR_FIELDS.values():  # which releases hold a pair: no positions, no counts
+        builder.add_text_field(field, tokenizer_name="words", index_option="basic")
     builder.add_integer_field("published", indexed=True, fast=True)
     builder.add_integer_field("year", indexed=True, fast=True)
     builder.add_integer_field("order", indexed=True, fast=True)
@@ -214,6 +221,8 @@ def _document(found: Document) -> Any:
         id=found.id,
         title=found.title,
         body=found.body,
+        title_pairs=_pairs(found.title),
+        body_pairs=_pairs(found.body),
         published=day(found.published_on),
         year=found.published_on.year,
         order=order_key(found.published_on, found.id),
@@ -223,6 +232,11 @@ def _document(found: Document) -> Any:
     if found.language is not None:
         document.add_text("language", found.language)
     return document
+
+
+def _pairs(words: str) -> str:
+    """The pairs of common words standing together in a field's analysed words."""
+    return " ".join(lexeme for _, lexeme in pairs(words.split()))
 
 
 class Writes:

@@ -41,9 +41,11 @@ from app.search.results import (
     Position,
     SearchSort,
 )
-from app.search.side_index import FIELDS, SCHEMA, TITLE_BOOST
+from app.search.side_index import FIELDS, PAIR_FIELDS, SCHEMA, TITLE_BOOST
 from app.search.sqlite_hits import hits
 from app.text.analyser import Sequences, sequences
+from app.text.common import PAIR_MARK, phrase_pairs
+from app.text.common import pairs as common_pairs
 
 Query = Any  # tantivy.Query
 Occur = tantivy.Occur
@@ -70,16 +72,29 @@ def _regex(word: str) -> str:
 
 
 def _sequence(field: str, words: tuple[str, ...], prefix: bool) -> Query:
-    """One field's query for a sequence of indexed words (the last a prefix, when `prefix`)."""
+    """One field's query for a sequence of indexed words (the last a prefix, when `prefix`),
+    with each pair of common words standing together in it required too, unscored (side_index's
+    PAIR_FIELDS): it changes neither what matches nor a score, and tantivy's intersection starts
+    from the rarest clause, the pair's few releases."""
     if prefix:
         if len(words) == 1:
             return tantivy.Query.regex_query(SCHEMA, field, _regex(words[0]) + ".*")
         patterns: list[str | tuple[int, str]] = [_regex(word) for word in words[:-1]]
         patterns.append(_regex(words[-1]) + ".*")
-        return tantivy.Query.regex_phrase_query(SCHEMA, field, patterns)
-    if len(words) == 1:
+        query = tantivy.Query.regex_phrase_query(SCHEMA, field, patterns)
+    elif len(words) == 1:
         return tantivy.Query.term_query(SCHEMA, field, words[0])
-    return tantivy.Query.phrase_query(SCHEMA, field, list(words))
+    else:
+        query = tantivy.Query.phrase_query(SCHEMA, field, list(words))
+    found = [lexeme for _, lexeme in common_pairs(words[:-1] if prefix else words)]
+    if not found:
+        return query
+    clauses = [(Occur.Must, _unscored(_pair(field, lexeme))) for lexeme in found]
+    return tantivy.Query.boolean_query([(Occur.Must, query), *clauses])
+
+
+def _pair(field: str, lexeme: str) -> Query:
+    return tantivy.Query.term_query(SCHEMA, PAIR_FIELDS[field], lexeme)
 
 
 def _any(queries: list[Query]) -> Query:
@@ -226,7 +241,7 @@ class TantivySearch:
         return compile_fts5(query)
 
     def phrase_pairs(self, text: str) -> list[str]:
-        return []  # tantivy's phrases read positions block by block: none are needed
+        return phrase_pairs(text)
 
     def holders(self, snapshot: Snapshot, word: str, cap: int) -> int:
         return min(cap, _count(_searcher(snapshot), _word(word)))
@@ -260,9 +275,14 @@ class TantivySearch:
             return {
                 word: sum(share(_word(w)) for w in stands_for.get(word[:-1], []))
                 if word.endswith("*")
-                else share(_in_fields(sequences(word), False))
+                else share(of(word))
                 for word in needed
             }
+
+        def of(word: str) -> Query:
+            if word.startswith(PAIR_MARK):  # a pair of common words (phrase_pairs)
+                return _any([_pair(field, word) for field in FIELDS])
+            return _in_fields(sequences(word), False)
 
         return shares
 

@@ -2,15 +2,17 @@
 
 A phrase of two such words (`"was this"`, `"и в"`, `"және де"`) is cheap on no engine that only
 knows each word's releases: half the archive holds each word, and each of those releases'
-positions must be compared to find the few where the two stand together. So PostgreSQL's tsvectors
-also hold each pair of common words that stand together as one more lexeme, `~was~this`, at the
-first word's position (app/search/index.py), and a phrase's tsquery requires the pair beside the
-words (app/search/postgres.py): its GIN index finds the pair's releases, a few, where it had
-hundreds of thousands of candidates. Lucene's CommonGrams filter does the same.
+positions must be compared to find the few where the two stand together. So both indexes also
+hold each pair of common words that stand together as one more token, `~was~this`: PostgreSQL's
+tsvectors as a lexeme at the first word's position (app/search/index.py), the index beside SQLite
+in a field of its own beside each text field (app/search/side_index.py). A phrase's query
+requires the pair beside the words (app/search/postgres.py, app/search/tantivy_search.py), which
+changes nothing it matches: the index finds the pair's releases, a few, where it had hundreds of
+thousands of candidates. Lucene's CommonGrams filter does the same.
 
 A fixed list, of the function words of English, Russian and Kazakh (what an archive of press
 releases in any of them holds most), not the commonest words of the archive at hand: what a
-release's tsvector holds must not change with the rest of the archive. A phrase of two other
+release's index entry holds must not change with the rest of the archive. A phrase of two other
 common words is still found, by comparing positions, and priced so by the work budget
 (app/search/budget.py).
 
@@ -18,15 +20,15 @@ The words are listed as written; what counts is the base forms a release in thei
 for them (lower case or capitalised), so that a release's words, already reduced, are looked up as
 they are. Which forms are listed changes only what a phrase costs, never what it matches: a
 release holds a pair exactly where its two words are listed and stand together, and a query asks
-for the pair exactly then. Changing a
-list changes what PostgreSQL's index holds: bump PAIRS, and `pressroom migrate` reindexes it.
+for the pair exactly then. Changing a list changes what the indexes hold: bump PAIRS, and
+`pressroom migrate` (or the next start, for the index beside SQLite) rebuilds them.
 """
 
 from collections.abc import Iterator, Sequence
 from functools import cache
 from itertools import pairwise
 
-from app.text.analyser import form
+from app.text.analyser import form, sequences
 from app.text.words import fold
 
 PAIRS = 1
@@ -77,3 +79,11 @@ def pairs(words: Sequence[str]) -> Iterator[tuple[int, str]]:
     for at, (first, second) in enumerate(pairwise(words)):
         if flags[at] and flags[at + 1]:
             yield at, pair(first, second)
+
+
+def phrase_pairs(text: str) -> list[str]:
+    """The pairs of common words every sequence of a phrase (its text as typed) stands for
+    holds: a release matching it holds them all (the work budget's candidates,
+    app/search/budget.py)."""
+    options = [{lexeme for _, lexeme in pairs(option)} for option in sequences(text).options]
+    return sorted(set.intersection(*options)) if options else []
