@@ -68,14 +68,10 @@ class Backend(Protocol):
     def compile(self, query: AllOf) -> str:
         """The query in the engine's own syntax, every word quoted (the cursor's owner names it)."""
 
-    def phrase_pairs(self, text: str) -> list[str]:
-        """The lexemes besides its words that the index finds a phrase's releases by (pairs of
-        common words: app/text/common.py), each of which `shares` takes; none for an engine
-        that holds only words."""
-
     def shares(self, snapshot: Snapshot, expansions: Expansions, since: int, size: int) -> Shares:
         """The share of the sampled releases (ids above `since`, `size` of them) holding each
-        word, or for `word*` any of the words it stands for."""
+        word, or for `word*` any of the words it stands for, or for `~a~b` that pair of common
+        words (app/text/common.py)."""
 
     def related_index(self, snapshot: Snapshot) -> related.Index:
         """What related releases are found with (app/search/related.py)."""
@@ -194,7 +190,6 @@ def _check_budget(backend: Backend, snapshot: Snapshot, compiled: Compiled) -> N
         archive,
         prefix_weight=backend.prefix_weight,
         cap=cap,
-        pairs=backend.phrase_pairs,
     )
     budget.check(
         found,

@@ -15,11 +15,11 @@ stands for (FTS5 merges their lists, positions and all, before it can use them),
 FACET_WEIGHT times the matches (each match's row is read and grouped). An engine that stops at a
 cap of matches (PostgreSQL: `estimate(cap=…)`) facets at most that many, and a single phrase costs
 it its rarer word's postings and PHRASE_WEIGHT for each release it compares positions in to find
-that many; an index that holds pairs of common words (both engines': `pairs`) finds a phrase's
-candidates among the releases of its rarest word or pair. A query estimated above the
-budget, SEARCH_BUDGET postings (BUDGET by default, divided by what a posting costs the engine
-against FTS5: POSTGRES_COST, TANTIVY_COST; for a single word, the archive's size if larger: a search
-for any one word is always answered), is refused with a 400 that says what made it broad and what to
+that many; both engines' indexes hold pairs of common words, and find a phrase's candidates
+among the releases of its rarest word or pair. A query estimated above the budget,
+SEARCH_BUDGET postings (BUDGET by default, divided by what a posting costs the engine against
+FTS5: POSTGRES_COST, TANTIVY_COST; for a single word, the archive's size if larger: a search for
+any one word is always answered), is refused with a 400 that says what made it broad and what to
 do instead: a deterministic answer for a given archive, like Elasticsearch's clause and bucket
 limits, rather than a timeout that depends on the load. The weights were measured on both engines
 (bench/RESULTS.md, "Bounded search").
@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from app.errors import BadRequest
 from app.search.expansions import words
 from app.search.grammar import AllOf, AnyOf, Node, Phrase, Term
+from app.text.common import phrase_pairs
 
 SAMPLE = 2000
 BUDGET = 500_000
@@ -116,7 +117,6 @@ def estimate(
     *,
     prefix_weight: float = PREFIX_WEIGHT,
     cap: int | None = None,
-    pairs: Callable[[str], list[str]] = lambda text: [],
 ) -> Estimate:
     """The postings the query reads and the matches it has, estimated from shares of the
     sample. `shares` is asked for words, and for a prefix term's last word followed by `*`: the
@@ -127,9 +127,9 @@ def estimate(
     matches, and a single phrase compares the positions of only as many of the releases holding
     its words as it takes to find `cap` matches: `shares` is asked for the phrase too.
 
-    `pairs(text)`: the lexemes besides its words that the engine's index finds a phrase's
-    candidates by (pairs of common words: app/text/common.py), whose releases `shares` counts: a
-    phrase's candidates are the releases of its rarest word or pair."""
+    Both engines' indexes hold the pairs of common words standing together (app/text/common.py),
+    and `shares` is asked for a phrase's pairs too: its candidates are the releases of its rarest
+    word or pair."""
     leaves = _leaves(query)
     needed: list[str] = []
     keys: dict[int, list[str]] = {}  # each phrase leaf's words and pairs (not a prefix's)
@@ -138,7 +138,7 @@ def estimate(
         if isinstance(leaf, Term) and leaf.prefix and parts:
             parts[-1] += "*"
         elif len(parts) > 1:
-            keys[at] = parts + pairs(leaf.text)
+            keys[at] = parts + phrase_pairs(leaf.text)
             needed += keys[at][len(parts) :]
         needed += parts
     phrase = _phrase(leaves) if cap is not None else None

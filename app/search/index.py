@@ -111,6 +111,8 @@ def _vector_text(*parts: tuple[list[str], int, str]) -> str:
     common_words = common()
     for words, first, weight in parts:
         labels = _labels(weight)
+        # common.pairs, inline: each pair is found in the words' own pass, at its first word's
+        # position (the tsvector needs it; the other callers do not)
         before: str | None = None  # the word before, while it is a common one
         label = ""
         for position, word in enumerate(words, first):

@@ -52,7 +52,7 @@ from app.search.results import (
     sum_facets,
 )
 from app.text.analyser import Sequences, prefix_form, sequences
-from app.text.common import PAIR_MARK, phrase_pairs
+from app.text.common import PAIR_MARK
 from app.text.common import pairs as common_pairs
 
 s = search_index.c
@@ -80,7 +80,7 @@ def tsquery_sequences(found: Sequences, title_only: bool = False) -> str:
         ]
         words = option[:-1] if found.prefix else option
         pairs = [
-            _lexeme(lexeme) + (f":{weight}" if weight else "") for _, lexeme in common_pairs(words)
+            _lexeme(lexeme) + (f":{weight}" if weight else "") for lexeme in common_pairs(words)
         ]
         sequence = " <-> ".join(lexemes)
         options.append(" & ".join([f"( {sequence} )", *pairs]) if pairs else sequence)
@@ -334,13 +334,10 @@ class PostgresSearch:
     def compile(self, query: AllOf) -> str:
         return compile_tsquery(query)
 
-    def phrase_pairs(self, text: str) -> list[str]:
-        return phrase_pairs(text)
-
     def shares(self, snapshot: Snapshot, expansions: Expansions, since: int, size: int) -> Shares:
         # `:*` finds the words a prefix stands for: the expansions only bound the query here
         def query(word: str) -> str:
-            if word.startswith(PAIR_MARK):  # a pair of common words (phrase_pairs)
+            if word.startswith(PAIR_MARK):  # a pair of common words (budget.estimate's)
                 return _lexeme(word)
             if word.endswith("*"):
                 return tsquery_sequences(Sequences(((prefix_form(word[:-1]),),), True))

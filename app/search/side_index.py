@@ -236,7 +236,7 @@ def _document(found: Document) -> Any:
 
 def _pairs(words: str) -> str:
     """The pairs of common words standing together in a field's analysed words."""
-    return " ".join(lexeme for _, lexeme in pairs(words.split()))
+    return " ".join(pairs(words.split()))
 
 
 class Writes:

@@ -44,7 +44,7 @@ from app.search.results import (
 from app.search.side_index import FIELDS, PAIR_FIELDS, SCHEMA, TITLE_BOOST
 from app.search.sqlite_hits import hits
 from app.text.analyser import Sequences, sequences
-from app.text.common import PAIR_MARK, phrase_pairs
+from app.text.common import PAIR_MARK
 from app.text.common import pairs as common_pairs
 
 Query = Any  # tantivy.Query
@@ -86,7 +86,7 @@ def _sequence(field: str, words: tuple[str, ...], prefix: bool) -> Query:
         return tantivy.Query.term_query(SCHEMA, field, words[0])
     else:
         query = tantivy.Query.phrase_query(SCHEMA, field, list(words))
-    found = [lexeme for _, lexeme in common_pairs(words[:-1] if prefix else words)]
+    found = list(common_pairs(words[:-1] if prefix else words))
     if not found:
         return query
     clauses = [(Occur.Must, _unscored(_pair(field, lexeme))) for lexeme in found]
@@ -240,9 +240,6 @@ class TantivySearch:
     def compile(self, query: AllOf) -> str:
         return compile_fts5(query)
 
-    def phrase_pairs(self, text: str) -> list[str]:
-        return phrase_pairs(text)
-
     def holders(self, snapshot: Snapshot, word: str, cap: int) -> int:
         return min(cap, _count(_searcher(snapshot), _word(word)))
 
@@ -280,7 +277,7 @@ class TantivySearch:
             }
 
         def of(word: str) -> Query:
-            if word.startswith(PAIR_MARK):  # a pair of common words (phrase_pairs)
+            if word.startswith(PAIR_MARK):  # a pair of common words (budget.estimate's)
                 return _any([_pair(field, word) for field in FIELDS])
             return _in_fields(sequences(word), False)
 

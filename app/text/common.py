@@ -71,19 +71,18 @@ def pair(first: str, second: str) -> str:
     return f"{PAIR_MARK}{first}{PAIR_MARK}{second}"
 
 
-def pairs(words: Sequence[str]) -> Iterator[tuple[int, str]]:
-    """(offset of the first word, pair lexeme) of each two consecutive common words of a text's
-    base forms."""
+def pairs(words: Sequence[str]) -> Iterator[str]:
+    """The lexeme of each two consecutive common words of a text's base forms, in order.
+    (app/search/index.py finds them the same way, inline, with the positions a tsvector needs.)"""
     found = common()
-    flags = [word in found for word in words]
-    for at, (first, second) in enumerate(pairwise(words)):
-        if flags[at] and flags[at + 1]:
-            yield at, pair(first, second)
+    for first, second in pairwise(words):
+        if first in found and second in found:
+            yield pair(first, second)
 
 
 def phrase_pairs(text: str) -> list[str]:
     """The pairs of common words every sequence of a phrase (its text as typed) stands for
     holds: a release matching it holds them all (the work budget's candidates,
     app/search/budget.py)."""
-    options = [{lexeme for _, lexeme in pairs(option)} for option in sequences(text).options]
+    options = [set(pairs(option)) for option in sequences(text).options]
     return sorted(set.intersection(*options)) if options else []
