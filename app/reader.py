@@ -9,7 +9,9 @@ app"). A read that outgrows its slice is stopped by SQLite's progress handler an
 the start and in a fresh snapshot, in the slow lane: SLOW_QUERY_THREADS threads per worker, each
 with a connection of its own, SQLite releasing the GIL while it works, so the event loop goes on
 answering meanwhile. Reads are pure, so running one again is safe; the slice it spent is the price
-of not having to guess in advance which requests are slow.
+of not having to guess in advance which requests are slow. Where the request can tell, it does
+not pay it: a search that its work budget estimates broad stops at once (Snapshot.outgrows_slice,
+app/search/budget.py) and goes to the slow lane.
 
 PostgreSQL's reads wait on a socket: every one runs in a thread on a pooled connection, as many at
 once as the worker has connections, so a slow one holds only its own; the server stops a statement
@@ -192,7 +194,7 @@ class Reader:
         stop = time.monotonic() + self.slice_seconds
         connection.set_progress_handler(lambda: time.monotonic() > stop, PROGRESS_STEPS)
         try:
-            return self._in_snapshot(self._held, work, stop)
+            return self._in_snapshot(self._held, work, stop, sliced=True)
         except ReadFailed as error:
             if error.timed_out or error.locked:
                 raise _Outgrown from error
@@ -246,12 +248,20 @@ class Reader:
         finally:
             pooled.close()  # back to the pool, which rolls the transaction back
 
-    def _in_snapshot(self, pooled: Any, work: Work[T], deadline: float) -> T:
-        """`work` in one SQLite transaction on `pooled`, rolled back after."""
+    def _in_snapshot(
+        self, pooled: Any, work: Work[T], deadline: float, *, sliced: bool = False
+    ) -> T:
+        """`work` in one SQLite transaction on `pooled`, rolled back after (`sliced`: in the fast
+        lane, where the deadline is the slice's end)."""
         connection = pooled.dbapi_connection
         try:
             snapshot = Snapshot(
-                connection, self.engine.dialect, self.totals, self.search_index, deadline
+                connection,
+                self.engine.dialect,
+                self.totals,
+                self.search_index,
+                deadline,
+                sliced=sliced,
             )
             snapshot.begin()  # one snapshot for every read of the request
             return work(snapshot)

@@ -223,6 +223,7 @@ class Snapshot:
         "_version",
         "deadline",
         "search_index",
+        "sliced",
     )
 
     def __init__(
@@ -232,12 +233,17 @@ class Snapshot:
         totals: Totals | None = None,
         search_index: Path | None = None,
         deadline: float | None = None,
+        *,
+        sliced: bool = False,
     ) -> None:
         # SQLite: where the index beside the database is (app/search/side_index.py)
         self.search_index = search_index
         # when the reads must have ended (time.monotonic()): SQLite's own are interrupted there,
         # other work looks (`check_deadline`)
         self.deadline = deadline
+        # SQLite's fast lane: the deadline is the end of the slice, and a read stopped there runs
+        # again in the slow lane (app/reader.py)
+        self.sliced = sliced
         self._once: dict[str, Any] = {}
         self._cursor = dbapi_connection.cursor()
         self._dialect = dialect
@@ -273,6 +279,14 @@ class Snapshot:
         work between statements that SQLite cannot interrupt (the search index's)."""
         if self.deadline is not None and time.monotonic() > self.deadline:
             raise ReadFailed(TimeoutError("interrupted: the read ran past its time limit"))
+
+    def outgrows_slice(self) -> None:
+        """The work ahead is estimated to take longer than a fast-lane slice (a broad search, by
+        its work budget's estimate): in the fast lane the read stops now, as at the slice's end,
+        and runs in the slow lane without spending the rest of its slice first. Elsewhere (the
+        slow lane, PostgreSQL, a script) it goes on."""
+        if self.sliced:
+            raise ReadFailed(TimeoutError("interrupted: the read is to run in the slow lane"))
 
     def rows(self, statement: Statement, params: Mapping[str, Any] = {}) -> list[Row]:
         """The rows, each a dict keyed by the SQL's column labels (as SQLAlchemy's `mappings()`)."""

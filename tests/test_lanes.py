@@ -51,22 +51,58 @@ def test_a_read_past_its_slice_answers_from_the_slow_lane_as_from_the_fast_one(
     # A slice of a nanosecond: on SQLite every read is stopped at the first progress callback
     # and run again in the slow lane; PostgreSQL has no slice, its reads all run in the pool.
     settings = Settings(database_url=database_url, query_slice_ms=1e-6)
+    with access_log(), TestClient(create_app(settings)) as client:
+        slow = client.get("/v1/search", params=params)
+        health = client.get("/healthz")
+    assert (fast.status_code, slow.status_code, health.status_code) == (200, 200, 200)
+    assert slow.json() == fast.json()
+    assert slow.json()["total"] == 300
+    lane = {"sqlite": "slow", "postgresql": "pool"}[dialect]
+    assert lanes(capsys) == [("/v1/search", lane), ("/healthz", None)]  # /healthz reads nothing
+
+
+def test_a_search_its_budget_estimates_broad_goes_to_the_slow_lane_before_its_slice_ends(
+    database_url: str, dialect: str, releases: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `common OR words` reads 600 postings: both words are in each of the 300 releases. With a
+    # budget of B, SQLite's index may read 4 B (a posting costs it a quarter of FTS5's), and a
+    # quarter of that fits the fast lane's slice: within it at B = 600, past it at B = 599. A
+    # slice of a second is never outgrown here, so the slow lane is the estimate's choice.
+    # A single word is never estimated; PostgreSQL has no lanes.
+    answers, expected = [], []
+    for budget, broad_lane in ((500_000, "fast"), (600, "fast"), (599, "slow")):
+        settings = Settings(database_url=database_url, query_slice_ms=1000, search_budget=budget)
+        with access_log(), TestClient(create_app(settings)) as client:
+            for q in ("common OR words", "common"):
+                response = client.get("/v1/search", params={"q": q, "limit": 3})
+                assert response.status_code == 200, response.json()
+                answers.append(response.json())
+        expected += [("/v1/search", broad_lane), ("/v1/search", "fast")]
+    assert answers[0::2] == [answers[0]] * 3
+    assert answers[1::2] == [answers[1]] * 3
+    assert [a["total"] for a in answers[:2]] == [300, 300]
+    assert [hit["press_release"]["id"] for hit in answers[0]["items"]] == [1, 2, 3]
+    if dialect == "postgresql":
+        expected = [(path, "pool") for path, _ in expected]
+    assert lanes(capsys) == expected
+
+
+@contextmanager
+def access_log() -> Iterator[None]:
+    """The access log on standard output, one JSON object a line, while the block runs."""
     root = logging.getLogger()
     saved = (root.handlers[:], root.level)
     try:
         logging.config.dictConfig(logging_config("info"))
-        with TestClient(create_app(settings)) as client:
-            slow = client.get("/v1/search", params=params)
-            health = client.get("/healthz")
+        yield
     finally:
         root.handlers[:], root.level = saved
-    assert (fast.status_code, slow.status_code, health.status_code) == (200, 200, 200)
-    assert slow.json() == fast.json()
-    assert slow.json()["total"] == 300
+
+
+def lanes(capsys: pytest.CaptureFixture[str]) -> list[tuple[str, str | None]]:
+    """Each logged request's path and the lane that answered it."""
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    lanes = [(e["path"], e["lane"]) for e in lines if e["logger"] == "pressroom.access"]
-    lane = {"sqlite": "slow", "postgresql": "pool"}[dialect]
-    assert lanes == [("/v1/search", lane), ("/healthz", None)]  # /healthz reads nothing
+    return [(e["path"], e["lane"]) for e in lines if e["logger"] == "pressroom.access"]
 
 
 @pytest.fixture

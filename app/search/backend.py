@@ -191,14 +191,11 @@ def _check_budget(backend: Backend, snapshot: Snapshot, compiled: Compiled) -> N
         prefix_weight=backend.prefix_weight,
         cap=cap,
     )
-    budget.check(
-        found,
-        facets=facets,
-        archive=archive,
-        postings=request.postings,
-        cost=backend.cost,
-        facet_weight=backend.facet_weight,
-    )
+    weights = budget.Weights(request.postings, backend.cost, backend.facet_weight)
+    budget.check(found, facets=facets, archive=archive, weights=weights)
+    # a search this broad outgrows SQLite's fast lane: sent on to the slow one before it runs
+    if budget.outgrows_slice(found, facets=facets, weights=weights):
+        snapshot.outgrows_slice()
 
 
 def vocabulary_lookup(snapshot: Snapshot, vocabulary: Statement) -> Lookup:

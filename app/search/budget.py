@@ -58,6 +58,13 @@ POSTGRES_PREFIX_WEIGHT = PREFIX_WEIGHT
 TANTIVY_COST = 0.25
 TANTIVY_PREFIX_WEIGHT = 1.0
 TANTIVY_FACET_WEIGHT = 1.0
+# A search estimated at more than this share of the budget's work runs longer than the fast
+# lane's 10 ms slice (app/reader.py): it is sent to the slow lane at once, rather than holding the
+# event loop for its whole length, or being stopped at the slice's end and run again from the
+# start. At 1,000,000 releases (bench/RESULTS.md, "2026-12-03, evening"), in the fast lane: two
+# common words ORed, a third to a half of the budget, 12 to 16 ms; a prefix at a fifth to a
+# quarter, 10 to 12 ms.
+SLICE_SHARE = 0.25
 
 # shares(words): for each word, the share (0 to 1) of the sampled releases that hold it.
 Shares = Callable[[Sequence[str]], dict[str, float]]
@@ -175,19 +182,27 @@ def estimate(
     )
 
 
-def check(
-    estimate: Estimate,
-    *,
-    facets: bool,
-    archive: int,
-    postings: int = BUDGET,
-    cost: float = 1.0,
-    facet_weight: float = FACET_WEIGHT,
-) -> None:
-    """BadRequest when the estimated work is over the budget: `postings` divided by what a
-    posting costs the engine against FTS5 (`cost`); for a single word, the archive's size if
-    larger. A facet reads `facet_weight` postings for each match."""
-    budget = round(postings / cost)
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """What a search may read on an engine: `postings` (the budget, in FTS5's postings) divided
+    by what a posting costs the engine against FTS5 (`cost`); a facet reads `facet_weight`
+    postings for each match."""
+
+    postings: int = BUDGET
+    cost: float = 1.0
+    facet_weight: float = FACET_WEIGHT
+
+    @property
+    def budget(self) -> int:
+        """The engine's postings a search may read."""
+        return round(self.postings / self.cost)
+
+
+def check(estimate: Estimate, *, facets: bool, archive: int, weights: Weights = Weights()) -> None:
+    """BadRequest when the estimated work is over the budget (for a single word, the archive's
+    size if larger)."""
+    budget = weights.budget
+    facet_weight = weights.facet_weight
     if estimate.one_word:
         budget = max(budget, archive)
     if estimate.work(facets, facet_weight) <= budget:
@@ -204,3 +219,9 @@ def check(
         f"{estimate.postings:,} times in the archive, and a search may read about {budget:,}. "
         "Use rarer words, fewer alternatives (OR), or phrases that hold a rarer word."
     )
+
+
+def outgrows_slice(estimate: Estimate, *, facets: bool, weights: Weights = Weights()) -> bool:
+    """Whether the estimated work is more than SLICE_SHARE of the budget: more than SQLite's
+    fast lane has time for (app/reader.py)."""
+    return estimate.work(facets, weights.facet_weight) > SLICE_SHARE * weights.budget
