@@ -83,7 +83,7 @@ def test_a_phrase_of_common_words_that_seldom_stand_together_costs_its_pair(
     seldom_together: TestClient,
 ) -> None:
     # Each engine finds the 2 releases holding the pair `~was~this`, and compares positions in
-    # those alone: PostgreSQL 2 + 4 × 2 postings, within 15 / 0.4; tantivy 4 × 2, within
+    # those alone: PostgreSQL 2 + 4 × 2 postings, within 15 × 3; tantivy 4 × 2, within
     # 15 / 0.25. Without the pair, both compared them in all 20 releases holding both words:
     # 20 + 4 × 20 and 4 × 20, refused.
     response = seldom_together.get("/v1/search", params={"q": '"was this"'})

@@ -44,10 +44,16 @@ FACET_WEIGHT = 6
 # lifted (bench/RESULTS.md, "A million releases", 63137c0): two common words ORed (500,000 to
 # 1,200,000 postings) 204 ms p50, a prefix standing for 2 to 100 words 132, two words both
 # required 92, where three facets over 600,000 matches took 810 and a phrase of two common words
-# ran past the 2 s limit: a posting costs it about 0.4 of FTS5's, a prefix no more than its
+# ran past the 2 s limit: a posting cost it about 0.4 of FTS5's, a prefix no more than its
 # words. (Before totals were capped, every match's row was read to count it: 8, and a prefix 4
-# times more.)
-POSTGRES_COST = 0.4
+# times more.) Measured again, warm, once the window was found by the GIN index and phrases by
+# their pairs ("2026-12-03, evening"): two common words ORed, 555,000 to 1,370,000 postings, 51 to
+# 63 ms; a prefix of 750,000 to 990,000, 45 to 55; a phrase whose 275,000 candidates were all
+# compared (1,380,000 by this estimate) 702; and on the 100,000 archive 32 common words ORed
+# (1,760,000) 1,152. A third of FTS5's, a budget of 1,500,000: the first two are answered, the
+# last refused. At 0.4 (1,250,000) two words each in 60 % of the releases sat on the line, and
+# the sample's noise refused such a pair one time in 60.
+POSTGRES_COST = 1 / 3
 POSTGRES_PREFIX_WEIGHT = PREFIX_WEIGHT
 # The index beside SQLite (tantivy) reads a word's postings in blocks and ranks with top-k
 # pruning: on the 1,000,000-release archive a word half the releases hold took 16 to 34 ms
