@@ -81,7 +81,8 @@ test: lint typecheck pytest
 # queries, a storm of heavy searches and, when a PostgreSQL server answers at BENCH_POSTGRES, those
 # last three on it too, the two engines side by side and PostgreSQL's ingest beside a plain bulk
 # load into the same server; then issue 17's requests on both engines
-# at 1,000,000 (bench.million: PostgreSQL loads that archive once). About an hour with 1,000,000.
+# at 1,000,000 (bench.million: PostgreSQL loads that archive once), and there cheap requests beside
+# broad searches on the embedded default (bench.broad_beside_cheap). About an hour with 1,000,000.
 BENCH_SIZES ?= 10000 100000 1000000
 BENCH_POSTGRES ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 bench: install
@@ -116,7 +117,8 @@ bench: install
 	&& { [ -z "$$postgres" ] || $(VENV)/bin/python -m bench.engines $$postgres; } \
 	&& { [ -z "$$postgres" ] || $(VENV)/bin/python -m bench.postgres_ingest $$postgres; } \
 	&& case " $(BENCH_SIZES) " in *" 1000000 "*) \
-	  $(VENV)/bin/python -m bench.million $$postgres;; esac
+	  $(VENV)/bin/python -m bench.million $$postgres \
+	  && $(VENV)/bin/python -m bench.broad_beside_cheap;; esac
 
 format: install
 	$(VENV)/bin/ruff check --fix .
