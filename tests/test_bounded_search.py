@@ -169,7 +169,7 @@ def test_a_query_estimated_over_the_budget_is_a_400_that_says_why(
     budgeted: TestClient, dialect: str, q: str, postings: int
 ) -> None:
     # The budget is 5 postings: four times that on SQLite's index (a posting costs tantivy a
-    # quarter of what it cost FTS5), 5 × 3 = 15 on PostgreSQL (a third)
+    # quarter of what it cost FTS5), 5 × 3 = 15 on PostgreSQL (where it costs a third)
     budget = {"sqlite": 20, "postgresql": 15}[dialect]
     if dialect == "postgresql" and q.startswith('"'):
         # PostgreSQL reads the rarer word's 20 postings, then compares positions in the 20
