@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from alembic import command
 from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
 
 from app import cli
 from app.db import create_db_engine
@@ -28,7 +29,7 @@ from app.search import index
 from app.search.grammar import parse
 from app.search.postgres import compile_tsquery
 from tests.fixtures.postgres import create_database, drop_database
-from tests.fixtures.releases import SEED, Ingest, seed_text
+from tests.fixtures.releases import SEED, Ingest, WriteSeeds, seed_text
 
 
 def _server(postgres_server: Engine | None) -> Engine:
@@ -320,6 +321,74 @@ def test_ingestion_is_idempotent_and_updates_in_place(postgres_url: str, load: I
         assert connection.execute(match, {"q": "old"}).scalar() == 0
         assert connection.execute(match, {"q": "yak"}).scalar() == 1
     engine.dispose()
+
+
+PENDING = text(
+    "SELECT n_pending_tuples FROM gin_metapage_info(get_raw_page(:index, 0))"
+).bindparams(index=index.SEARCH_GIN)
+
+
+def pending_entries(url: str) -> int:
+    """The rows whose entries wait in the search index's pending list (pageinspect)."""
+    engine = create_db_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("CREATE EXTENSION IF NOT EXISTS pageinspect"))
+        found: int = connection.execute(PENDING).scalar_one()
+    engine.dispose()
+    return found
+
+
+def matching(url: str, word: str) -> list[str]:
+    engine = create_db_engine(url)
+    match = text(
+        "SELECT r.external_id FROM press_release_search s JOIN press_release r USING (id) "
+        "WHERE s.search_vector @@ CAST(:q AS tsquery) ORDER BY r.external_id"
+    )
+    with engine.connect() as connection:
+        found = list(connection.execute(match, {"q": f"'{word}'"}).scalars())
+    engine.dispose()
+    return found
+
+
+def two_releases() -> dict[str, str]:
+    return {
+        "a": seed_text("2025-01-01", "Yak herders", "Yaks of Almaty."),
+        "b": seed_text("2025-01-02", "Yak milk", "Yaks again."),
+    }
+
+
+def test_an_ingest_leaves_no_search_entries_pending(postgres_url: str, load: Ingest) -> None:
+    # the run let them wait in the GIN index's pending list, and moved them after its batch
+    # (index.bulk_writes); at the default limit, two rows would still be waiting there
+    assert load(two_releases()).added == 2
+    assert pending_entries(postgres_url) == 0
+    assert matching(postgres_url, "yak") == ["a", "b"]
+
+
+def test_a_role_that_does_not_own_the_index_ingests_at_the_defaults(
+    postgres_url: str, postgres_server: Engine, write_seeds: WriteSeeds
+) -> None:
+    role = f"pressroom_writer_{uuid.uuid4().hex[:8]}"
+    owner = create_db_engine(postgres_url)
+    with owner.begin() as connection:
+        connection.execute(text(f"CREATE ROLE {role} LOGIN"))
+        connection.execute(text(f"GRANT ALL ON ALL TABLES IN SCHEMA public TO {role}"))
+        connection.execute(text(f"GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {role}"))
+    owner.dispose()
+    writer = create_db_engine(make_url(postgres_url).set(username=role).render_as_string(False))
+    try:
+        report = ingest(writer, [write_seeds(two_releases())])
+        writer.dispose()
+        assert report.summary() == "added 2, updated 0, unchanged 0, rejected 0"
+        assert pending_entries(postgres_url) == 2  # moved later, by VACUUM or a longer list
+        assert matching(postgres_url, "yak") == ["a", "b"]
+    finally:
+        writer.dispose()
+        with owner.begin() as connection:  # its grants are in this database
+            connection.execute(text(f"DROP OWNED BY {role}"))
+        owner.dispose()
+        with postgres_server.connect() as connection:
+            connection.execute(text(f"DROP ROLE {role}"))
 
 
 def test_a_failing_run_writes_nothing(

@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError
 
+from app.db import insert_rows
 from app.ingest import lifecycle
 from app.ingest.analysis import Prepared
 from app.ingest.changes import ChangeLog
@@ -102,6 +103,7 @@ class Run:
     postgres: bool
     changes: ChangeLog
     links: Links
+    bulk: bool  # the index's entries wait to be settled after each batch (index.bulk_writes)
     # The words this run has added to the vocabulary already (a batch's words are mostly the
     # batch before's; looking each up again cost 75 ms a batch). Bounded: emptied when full.
     learnt: set[str] = field(default_factory=set)
@@ -114,6 +116,7 @@ def begin_run(connection: Connection) -> Run:
         postgres=connection.dialect.name == "postgresql",
         changes=ChangeLog(connection),
         links=Links(connection),
+        bulk=index.bulk_writes(connection),
     )
 
 
@@ -166,6 +169,8 @@ def upsert_batch(
     for release in accepted:
         release.knowing(*prepared.derived[release.external_id])
     outcomes = _write_each_that_fits(connection, run, accepted, prepared) if accepted else {}
+    if run.bulk and accepted:
+        index.settle(connection)
     return [
         outcomes[release.external_id] if reason is None else reason
         for (_, release), reason in zip(batch, reasons, strict=True)
@@ -233,8 +238,7 @@ def _first_occurrences(
         new_seen.append({"external_id": release.external_id, "location": location})
         accepted.append(release)
         reasons.append(None)
-    if new_seen:
-        connection.execute(insert(seen), new_seen)
+    insert_rows(connection, seen, new_seen)
     return reasons, accepted
 
 
@@ -313,8 +317,9 @@ def _insert(
     analysed: Mapping[str, index.Analysed],
     now: datetime,
 ) -> Written:
-    connection.execute(
-        insert(table),
+    insert_rows(
+        connection,
+        table,
         [
             _content(release, now)
             | {"external_id": release.external_id, "slug": slug, "ingested_at": now}
@@ -379,8 +384,7 @@ def _indexed(
 def _store_passages(connection: Connection, releases: list[index.Indexed]) -> None:
     """The passages of the long ones among these releases: app/search/passages.py."""
     rows = [row for release in releases for row in passage_rows(release.id, release.body)]
-    if rows:
-        connection.execute(insert(passage), rows)
+    insert_rows(connection, passage, rows)
 
 
 def _free_slugs(connection: Connection, releases: list[Release]) -> list[str]:
