@@ -53,7 +53,7 @@ def copy_rows(connection: Connection, statement: str, rows: Iterable[Sequence[An
 def insert_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert `rows` (each with the same keys, column names) into `table`: by COPY on
     PostgreSQL, where 100,000 releases inserted by executemany cost the writer 8.6 s of CPU and the
-    server 6.2 s (bench/RESULTS.md, "PostgreSQL ingest, COPY"); by executemany elsewhere, which
+    server 6.2 s (bench/RESULTS.md, "PostgreSQL ingest by COPY"); by executemany elsewhere, which
     SQLite runs in its own loop. Column defaults apply to the columns left out, on both."""
     if not rows:
         return

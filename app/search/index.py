@@ -187,12 +187,13 @@ def _passages(connection: Connection, releases: Sequence[Indexed]) -> list[tuple
 
 # PostgreSQL: GIN adds a row's entries to the index's pending list, and moves the list into the
 # index proper (sorted, a word's new rows at once) when it outgrows gin_pending_list_limit: at the
-# default 4 MB, about every 400 releases, with work_mem's 4 MB to sort them in. A bulk write lets
+# default 4 MB, about every 650 releases, with work_mem's 4 MB to sort them in. A bulk write lets
 # the list grow instead, and moves a whole batch's entries at once, with maintenance_work_mem: the
-# COPY of 100,000 releases' search rows 20 % faster, and 37 % less WAL (bench/RESULTS.md,
-# "PostgreSQL ingest, COPY"). The list never holds more than a batch, which is all a concurrent
-# search reads of it. Moving it is for the index's owner (or a superuser): another role writes
-# at the defaults.
+# COPY of 100,000 releases' search rows a fifth faster, with a third less WAL (bench/RESULTS.md,
+# "PostgreSQL ingest by COPY"). The list never holds more than a batch (12 MB for 2,000
+# releases), which every search reads while a run writes: a rare word's search 0.3 ms -> 3 ms,
+# where the default's 4 MB cost up to a third of that. Moving the list is for the index's owner (or a superuser):
+# another role writes at the defaults.
 SEARCH_GIN = "ix_press_release_search_vector"
 _MAY_MOVE = text(
     "SELECT pg_has_role(relowner, 'USAGE') FROM pg_class WHERE oid = CAST(:index AS regclass)"
