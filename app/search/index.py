@@ -192,8 +192,8 @@ def _passages(connection: Connection, releases: Sequence[Indexed]) -> list[tuple
 # COPY of 100,000 releases' search rows a fifth faster, with a third less WAL (bench/RESULTS.md,
 # "PostgreSQL ingest by COPY"). The list never holds more than a batch (12 MB for 2,000
 # releases), which every search reads while a run writes: a rare word's search 0.3 ms -> 3 ms,
-# where the default's 4 MB cost up to a third of that. Moving the list is for the index's owner (or a superuser):
-# another role writes at the defaults.
+# where the default's 4 MB cost up to a third of that. Moving the list is for the index's owner
+# (or a superuser): another role writes at the defaults.
 SEARCH_GIN = "ix_press_release_search_vector"
 _MAY_MOVE = text(
     "SELECT pg_has_role(relowner, 'USAGE') FROM pg_class WHERE oid = CAST(:index AS regclass)"
