@@ -372,8 +372,10 @@ def test_a_role_that_does_not_own_the_index_ingests_at_the_defaults(
     owner = create_db_engine(postgres_url)
     with owner.begin() as connection:
         connection.execute(text(f"CREATE ROLE {role} LOGIN"))
-        connection.execute(text(f"GRANT ALL ON ALL TABLES IN SCHEMA public TO {role}"))
-        connection.execute(text(f"GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {role}"))
+        connection.execute(
+            text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}")
+        )
+        connection.execute(text(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role}"))
     owner.dispose()
     writer = create_db_engine(make_url(postgres_url).set(username=role).render_as_string(False))
     try:
