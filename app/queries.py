@@ -119,11 +119,21 @@ def after(key: Sequence[Any], descending: bool) -> ColumnElement[bool]:
     return tuple_(*key) < last if descending else tuple_(*key) > last
 
 
+# A filtered list's total is counted up to this many matches, then said to be at least that
+# many (`total_relation` "gte"; issue 17, point 3). An exact count reads every matching entry of
+# a date index: 57 to 80 ms for a date range holding half of 1,000,000 releases, on either
+# engine, on the first page of each filter after each ingest, where the page itself takes under
+# 1 ms. The whole archive's count stays exact: one answer, remembered per database version
+# (app/totals.py). PostgreSQL's search totals use the same cap (app/search/postgres.py).
+TOTAL_CAP = 10_000
+
+
 @dataclass(frozen=True, slots=True)
 class Page:
     rows: list[dict[str, Any]]
     total: int
     next_cursor: str | None
+    total_relation: str = "eq"  # "gte": more releases match than `total` (TOTAL_CAP)
 
 
 @cache
@@ -131,7 +141,12 @@ def _list_statements(
     shape: FilterShape, sort: DateSort, with_cursor: bool
 ) -> tuple[Statement, Statement]:
     where = [PUBLISHED, *filter_clauses(shape)]
-    count = select(func.count()).select_from(table).where(*where)
+    if any(shape):
+        # counted up to the bound `cap`: the index stops being read there
+        found = select(c.id).where(*where).limit(bindparam("cap")).subquery("found")
+        count = select(func.count()).select_from(found)
+    else:
+        count = select(func.count()).select_from(table).where(*where)
     newest = sort is DateSort.NEWEST
     key = (c.published_on, c.id)
     if with_cursor:
@@ -139,6 +154,24 @@ def _list_statements(
     order = (c.published_on.desc(), c.id.desc()) if newest else key
     page = select(*SUMMARY_COLUMNS).where(*where).order_by(*order).limit(bindparam("limit"))
     return Statement(count), Statement(page)
+
+
+def _page_rows(
+    snapshot: Snapshot, limit: int, sort: DateSort, filters: Filters, cursor: str | None
+) -> tuple[list[dict[str, Any]], dict[str, Any], str]:
+    """Up to `limit` + 1 rows of the page (one more, to know whether another follows), the
+    statements' bound values and the cursors' owner."""
+    owner = cursors.fingerprint("list", sort, filters)
+    params = filters.params() | {"limit": limit + 1}
+    if cursor is not None:
+        params["k0"], params["k1"] = cursors.decode(cursor, owner, (date, int))
+    _, page = _list_statements(filters.shape, sort, cursor is not None)
+    return snapshot.rows(page, params), params, owner
+
+
+def newest_releases(snapshot: Snapshot, limit: int, filters: Filters) -> list[dict[str, Any]]:
+    """The `limit` newest releases passing the filters (the Atom feed's), uncounted."""
+    return _page_rows(snapshot, limit, DateSort.NEWEST, filters, None)[0][:limit]
 
 
 def list_releases(
@@ -151,20 +184,22 @@ def list_releases(
 ) -> Page:
     """A page in date order, ties broken by id, so that a release inserted between two requests
     never makes a row repeat or vanish across pages."""
-    owner = cursors.fingerprint("list", sort, filters)
-    params = filters.params() | {"limit": limit + 1}
-    if cursor is not None:
-        params["k0"], params["k1"] = cursors.decode(cursor, owner, (date, int))
-    count, page = _list_statements(filters.shape, sort, cursor is not None)
-    rows = snapshot.rows(page, params)
+    rows, params, owner = _page_rows(snapshot, limit, sort, filters, cursor)
+    count, _ = _list_statements(filters.shape, sort, cursor is not None)
+    total, relation = len(rows), "eq"
     # A first page that is not full holds every matching release: no need to count them again.
-    partial = cursor is None and len(rows) <= limit
-    total = len(rows) if partial else snapshot.count(count, params)
+    if cursor is not None or len(rows) > limit:
+        if any(filters.shape):
+            total = snapshot.count(count, params | {"cap": TOTAL_CAP + 1})
+            if total > TOTAL_CAP:
+                total, relation = TOTAL_CAP, "gte"
+        else:
+            total = snapshot.count(count, params)
     next_cursor = None
     if len(rows) > limit:
         rows.pop()
         next_cursor = cursors.encode([rows[-1]["published_on"].isoformat(), rows[-1]["id"]], owner)
-    return Page(rows=rows, total=total, next_cursor=next_cursor)
+    return Page(rows=rows, total=total, next_cursor=next_cursor, total_relation=relation)
 
 
 def by_key(*columns: Any) -> tuple[Statement, Statement]:

@@ -62,11 +62,25 @@ class PressReleasePage(BaseModel):
     """One page of releases, newest or oldest first."""
 
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"items": [SUMMARY], "total": 1, "next_cursor": None}]}
+        json_schema_extra={
+            "examples": [
+                {"items": [SUMMARY], "total": 1, "total_relation": "eq", "next_cursor": None}
+            ]
+        }
     )
 
     items: list[PressReleaseSummary]
-    total: int = Field(ge=0, description="Releases matching the filters, on every page.")
+    total: int = Field(
+        ge=0,
+        description="Releases matching the filters, on every page: exactly, or at least that "
+        "many when `total_relation` is `gte`.",
+    )
+    total_relation: Literal["eq", "gte"] = Field(
+        description="`eq`: `total` is the number of releases the filters match. `gte`: more "
+        "match, and `total` is 10,000. The whole archive (no filter) is always counted exactly; "
+        "a filter's matches are counted up to 10,000, on both engines (counting more reads every "
+        "match), unless the first page holds them all. Search's `total_relation` says the same."
+    )
     next_cursor: str | None = Field(
         description="Pass as `cursor` for the next page; null on the last page."
     )

@@ -17,8 +17,8 @@ prefix          the first letters of a common word, standing for 2 to 100 words 
 common OR       two common words, either (`ministry OR agreement`)
 list            a list page of 20, newest first: the first, then each next page by its cursor
                 (each page another)
-list, to a date the same, of the releases up to a random date (`to=`): its exact total counts
-                them (no goal: issue 17, point 3)
+list, to a date the same, of the releases up to a random date (`to=`), its total counted up
+                to 10,000 (issue 17, point 3): the list's goal
 detail          a random release
 
 Goals (issue 17): SQLite every search under 25 ms p50, the faceted one under 100, list and detail
@@ -155,10 +155,10 @@ GOALS: dict[str, Callable[[str], float]] = {
     "SQLite": lambda kind: {
         "common, facets": 100.0,
         "list": 2.0,
-        "list, to a date": 0.0,
+        "list, to a date": 2.0,
         "detail": 2.0,
     }.get(kind, 25.0),
-    "PostgreSQL": lambda kind: {"list": 5.0, "list, to a date": 0.0}.get(kind, 300.0),
+    "PostgreSQL": lambda kind: {"list": 5.0, "list, to a date": 5.0}.get(kind, 300.0),
 }
 
 
@@ -168,8 +168,18 @@ def main() -> int:
     parser.add_argument("--archive", type=Path, default=Path("bench/out/archive-1000000.jsonl"))
     parser.add_argument("--postgres", help="also on PostgreSQL: a server URL to load it into")
     parser.add_argument("--count", type=int, default=30)
+    parser.add_argument(
+        "--kinds",
+        help="only these kinds of request, comma-separated (e.g. 'list,detail'); printed, not "
+        "written into bench/RESULTS.md",
+    )
     args = parser.parse_args()
     requests = draws(args.db, args.count, seed=17)
+    if args.kinds:
+        wanted = args.kinds.split(",")
+        if unknown := set(wanted) - set(requests):
+            parser.error(f"no such kinds: {sorted(unknown)}; the kinds are {sorted(requests)}")
+        requests = {kind: requests[kind] for kind in wanted}
     runs = {"SQLite": str(args.db.resolve())}
     if args.postgres:
         runs["PostgreSQL"] = archive_database(args.postgres, [args.archive])
@@ -196,7 +206,8 @@ def main() -> int:
                 f"| {kind} | {statistics.median(took):.1f} | {p95:.1f} | {took[-1]:.1f} "
                 f"| {refused} | {aim} |"
             )
-    out.write()
+    if not args.kinds:  # a part of the run does not stand in for the whole in RESULTS.md
+        out.write()
     return 0
 
 

@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from app import queries
 from app.errors import PROBLEM_JSON
 from tests.fixtures.lifecycle import pressroom
 from tests.fixtures.problems import assert_problem
@@ -64,12 +65,18 @@ def test_the_seed_is_listed(client: TestClient, load: Ingest) -> None:
             }
         ],
         "total": 1,
+        "total_relation": "eq",
         "next_cursor": None,
     }
 
 
 def test_an_empty_archive_is_an_empty_page(client: TestClient) -> None:
-    assert client.get("/v1/press-releases").json() == {"items": [], "total": 0, "next_cursor": None}
+    assert client.get("/v1/press-releases").json() == {
+        "items": [],
+        "total": 0,
+        "total_relation": "eq",
+        "next_cursor": None,
+    }
 
 
 @pytest.mark.parametrize(
@@ -160,6 +167,34 @@ def test_totals_follow_every_write(
     assert totals() == [7, 4, 5, 5]
     assert pressroom(capsys, "purge", "r7")[0] == 0
     assert totals() == [6, 4, 5, 5]
+
+
+@pytest.mark.parametrize(
+    ("query", "total"),
+    [
+        ("limit=1", (5, "eq")),  # the whole archive: counted exactly, past the cap
+        ("limit=1&to=2025-03-01", (3, "gte")),  # 4 match: counted up to the cap
+        ("limit=1&to=2025-02-01", (3, "eq")),  # 3 match: the cap's worth, exactly
+        ("limit=1&from=2025-02-01&sort=oldest", (3, "gte")),
+        ("limit=1&language=en", (3, "gte")),
+        ("limit=4&from=2025-01-01", (3, "gte")),
+        ("limit=5&from=2025-01-01", (5, "eq")),  # the first page holds every match
+    ],
+)
+def test_a_filtered_list_counts_up_to_the_cap_on_every_page(
+    client: TestClient, load: Ingest, monkeypatch: pytest.MonkeyPatch, query: str, total: Any
+) -> None:
+    monkeypatch.setattr(queries, "TOTAL_CAP", 3)
+    load(ARCHIVE)
+    url: str | None = f"http://testserver/v1/press-releases?{query}"
+    seen = []
+    while url:
+        response = client.get(url)
+        body = response.json()
+        seen.append((body["total"], body["total_relation"]))
+        link = response.headers.get("link")
+        url = link[1 : link.index(">")] if link else None
+    assert seen == [total] * len(seen)
 
 
 @pytest.mark.parametrize(

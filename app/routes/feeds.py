@@ -123,7 +123,7 @@ async def feed(
 
     def newest(snapshot: Snapshot) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         if query is None:
-            rows = queries.list_releases(snapshot, limit=FEED_SIZE, filters=filters).rows
+            rows = queries.newest_releases(snapshot, FEED_SIZE, filters)
         else:
             wanted = SearchRequest(query, FEED_SIZE, sort=SearchSort.NEWEST, filters=filters)
             results = run_search(snapshot, wanted)

@@ -31,8 +31,9 @@ async def list_press_releases(
 ) -> Response:
     """Releases newest first (or oldest first), a page at a time.
 
-    `total` counts every release that matches the filters. When there is a next page,
-    `next_cursor` holds its cursor and the `Link` header its URL (`rel="next"`).
+    `total` counts every release that matches the filters: the whole archive exactly, a
+    filter's matches up to 10,000 (`total_relation` says whether it is exact). When there is a
+    next page, `next_cursor` holds its cursor and the `Link` header its URL (`rel="next"`).
     """
     page = await read(
         request,
@@ -44,7 +45,12 @@ async def list_press_releases(
     for row in page.rows:
         row["url"] = f"{prefix}{row['id']}"
     body = PressReleasePage.model_validate(
-        {"items": page.rows, "total": page.total, "next_cursor": page.next_cursor}
+        {
+            "items": page.rows,
+            "total": page.total,
+            "total_relation": page.total_relation,
+            "next_cursor": page.next_cursor,
+        }
     )
     return json_response(body, headers=next_link(request, page.next_cursor))
 

@@ -33,6 +33,7 @@ from sqlalchemy.dialects.postgresql import REAL
 
 from app.models import search_term
 from app.queries import NO_FILTERS, Filters, FilterShape, after, filter_clauses
+from app.queries import TOTAL_CAP as LIST_TOTAL_CAP
 from app.reads import Row, Snapshot, Statement, member_of
 from app.search import budget, related
 from app.search.backend import Params, Rows, Shares, Total
@@ -296,8 +297,8 @@ def _holders(words: int) -> Statement:
 
 # A count reads every match's row (GIN gives no index-only count): a word half of 1,000,000
 # releases hold took 400 ms to count. Counted up to this many, then "at least" (issue 17); the
-# facets too, over this many of the newest matches.
-TOTAL_CAP = 10_000
+# facets too, over this many of the newest matches. (The same cap as a filtered list's total.)
+TOTAL_CAP = LIST_TOTAL_CAP
 
 
 class PostgresSearch:
