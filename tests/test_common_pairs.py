@@ -69,8 +69,8 @@ def test_phrases_of_common_words_match_the_same_releases_on_both_engines(
 
 @pytest.fixture
 def seldom_together(database_url: str, load: Ingest) -> Iterator[TestClient]:
-    """Twenty releases that all hold `was` and `this`, two of them (7 and 15) as the phrase
-    "was this", served with a budget of 15 postings."""
+    """Twenty releases that all hold `was`, `this` and `filed`, two of them (7 and 15) as the
+    phrase "was this filed", served with a budget of 15 postings."""
     for i in range(1, 21):
         body = "Was this filed" if i in {7, 15} else "This report was filed"
         load({f"s{i:02}": seed_text("2025-01-01", f"Report {i}", body)})
@@ -84,9 +84,59 @@ def test_a_phrase_of_common_words_that_seldom_stand_together_costs_its_pair(
 ) -> None:
     # Each engine finds the 2 releases holding the pair `~was~this`, and compares positions in
     # those alone: PostgreSQL 2 + 4 × 2 postings, within 15 × 3; tantivy 4 × 2, within
-    # 15 / 0.25. Without the pair, both compared them in all 20 releases holding both words:
-    # 20 + 4 × 20 and 4 × 20, refused.
-    response = seldom_together.get("/v1/search", params={"q": '"was this"'})
+    # 15 / 0.25. Without the pair, both compared them in all 20 releases holding the three
+    # words: 20 + 4 × 20 and 4 × 20, refused.
+    response = seldom_together.get("/v1/search", params={"q": '"was this filed"'})
     body = response.json()
     assert (response.status_code, body["total"], body["total_relation"]) == (200, 2, "eq")
     assert [item["press_release"]["id"] for item in body["items"]] == [7, 15]
+
+
+@pytest.fixture
+def always_together(database_url: str, load: Ingest) -> Iterator[TestClient]:
+    """Twenty releases that all hold the phrase "was this filed", served with a budget of one
+    posting."""
+    for i in range(1, 21):
+        load({f"a{i:02}": seed_text("2025-01-01", f"Report {i}", "Was this filed")})
+    settings = Settings(database_url=database_url, search_budget=1)
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def test_a_phrase_of_just_two_common_words_is_answered_like_a_word(
+    always_together: TestClient,
+) -> None:
+    # "was this" is its pair alone, a word of both indexes: never refused for its postings,
+    # however many releases hold it; with a third word its positions are compared, refused.
+    response = always_together.get("/v1/search", params={"q": '"was this"', "limit": 1})
+    body = response.json()
+    assert (response.status_code, body["total"], body["total_relation"]) == (200, 20, "eq")
+    refused = always_together.get("/v1/search", params={"q": '"was this filed"'})
+    assert refused.status_code == 400
+    assert refused.json()["detail"].startswith("The query is too broad to answer quickly")
+
+
+def test_a_phrase_of_two_common_words_ranks_by_how_often_its_pair_stands(
+    client: TestClient, load: Ingest
+) -> None:
+    # the same length, the first loaded (the lower id, first of equal scores) once, the second
+    # twice: the pair's count ranks them, on both engines
+    load({"once": seed_text("2025-01-01", "Plan", "Was this the plan? Is it the time?")})
+    load({"twice": seed_text("2025-01-01", "Plan", "Was this the plan? Was this the time?")})
+    response = client.get("/v1/search", params={"q": '"was this"'})
+    assert response.status_code == 200, response.json()
+    ranked = [item["press_release"]["external_id"] for item in response.json()["items"]]
+    assert ranked == ["twice", "once"]
+
+
+def test_a_phrase_of_two_common_words_is_found_past_postgresqls_last_position(
+    client: TestClient, load: Ingest
+) -> None:
+    # PostgreSQL's positions stop at 16,383: "was this" after 17,000 other words stands at
+    # 16,383 twice, which positions alone could not tell apart from anything else there; its
+    # pair finds it on both engines, as the index beside SQLite finds it by positions
+    body = " ".join(["report"] * 17_000) + ". Was this filed?"
+    load({"long": seed_text("2025-01-01", "A long release", body)})
+    load({"short": seed_text("2025-01-02", "A short release", "This was filed.")})
+    assert found(client, '"was this"') == ["long"]
+    assert found(client, '"this was"') == ["short"]

@@ -243,13 +243,16 @@ def test_the_upgrade_analyses_the_stored_releases_and_the_downgrade_restores_the
         ("a:b|c&!d", "( 'a' <-> 'b' <-> 'c' <-> 'd' )"),
         ("стали", "( ( 'стать' | 'стали' | 'сталь' ) )"),  # every reading, and the Kazakh rule's
         ("қазақстан*", "( 'қазақстан':* )"),
-        # each pair of common words standing together is required too (app/text/common.py)
-        ('"was this"', "( ( 'was' <-> 'this' ) & '~was~this' )"),
-        ('title:"of the"', "( ( 'of':A <-> 'the':A ) & '~of~the':A )"),
+        # each pair of common words standing together is required too (app/text/common.py),
+        # and two common words alone are their pair alone
+        ('"was this"', "( '~was~this' )"),
+        ('title:"of the"', "( '~of~the':A )"),
         ('"is in the"', "( ( 'is' <-> 'in' <-> 'the' ) & '~is~in' & '~in~the' )"),
+        ('"the was filed"', "( ( 'the' <-> 'was' <-> 'file' ) & '~the~was' )"),
         ("of-the-best*", "( ( 'of' <-> 'the' <-> 'best':* ) & '~of~the' )"),
         ("of-the*", "( 'of' <-> 'the':* )"),  # a prefix stands for words, not a pair
-        ('"и в"', "( ( 'и' <-> 'в' ) & '~и~в' )"),
+        ('"и в"', "( '~и~в' )"),
+        ('"и в" OR "of rain"', "( ( '~и~в' | 'of' <-> 'rain' ) )"),
     ],
 )
 def test_every_word_is_a_quoted_lexeme(text_: str, tsquery: str) -> None:

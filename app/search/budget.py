@@ -16,7 +16,9 @@ FACET_WEIGHT times the matches (each match's row is read and grouped). An engine
 cap of matches (PostgreSQL: `estimate(cap=…)`) facets at most that many, and a single phrase costs
 it its rarer word's postings and PHRASE_WEIGHT for each release it compares positions in to find
 that many; both engines' indexes hold pairs of common words, and find a phrase's candidates
-among the releases of its rarest word or pair. A query estimated above the budget,
+among the releases of its rarest word or pair; a phrase of just two common words is its pair
+alone, which both engines read as a word (app/text/common.py's pair_alone), and is priced as
+one. A query estimated above the budget,
 SEARCH_BUDGET postings (BUDGET by default, divided by what a posting costs the engine against
 FTS5: POSTGRES_COST, TANTIVY_COST; for a single word, the archive's size if larger: a search for
 any one word is always answered), is refused with a 400 that says what made it broad and what to
@@ -31,7 +33,7 @@ from dataclasses import dataclass
 from app.errors import BadRequest
 from app.search.expansions import words
 from app.search.grammar import AllOf, AnyOf, Node, Phrase, Term
-from app.text.common import phrase_pairs
+from app.text.common import pairs_alone, phrase_pairs
 
 SAMPLE = 2000
 BUDGET = 500_000
@@ -97,11 +99,23 @@ def _leaves(node: Node) -> list[Term | Phrase]:
     raise TypeError(node)  # pragma: no cover  (the match above is exhaustive)
 
 
+def _alone(leaf: Term | Phrase) -> list[str] | None:
+    """The pairs that alone find a term or phrase of just two common words (`"of the"`), one for
+    each sequence it stands for; None for any other."""
+    if isinstance(leaf, Term) and leaf.prefix:
+        return None
+    return pairs_alone(leaf.text)
+
+
 def _one_word(leaves: list[Term | Phrase]) -> bool:
-    """Whether the query is a single word (no prefix, no phrase, not `U.S`)."""
-    if len(leaves) != 1 or not isinstance(leaves[0], Term) or leaves[0].prefix:
+    """Whether the query is a single word (no prefix, no phrase, not `U.S`), or a single phrase
+    of two common words, which both engines find by its pair, a word of their indexes."""
+    if len(leaves) != 1:
         return False
-    return len(words(leaves[0].text)) == 1
+    leaf = leaves[0]
+    if isinstance(leaf, Term) and not leaf.prefix and len(words(leaf.text)) == 1:
+        return True
+    return _alone(leaf) is not None
 
 
 def needs_estimate(query: AllOf, facets: bool) -> bool:
@@ -146,15 +160,18 @@ def estimate(
     leaves = _leaves(query)
     needed: list[str] = []
     keys: dict[int, list[str]] = {}  # each phrase leaf's words and pairs (not a prefix's)
+    alone: dict[int, list[str]] = {}  # each leaf of two common words: its pairs, words
     for at, leaf in enumerate(leaves):
         parts = words(leaf.text)
-        if isinstance(leaf, Term) and leaf.prefix and parts:
+        if (lone := _alone(leaf)) is not None:
+            alone[at] = parts = lone
+        elif isinstance(leaf, Term) and leaf.prefix and parts:
             parts[-1] += "*"
         elif len(parts) > 1:
             keys[at] = parts + phrase_pairs(leaf.text)
             needed += keys[at][len(parts) :]
         needed += parts
-    phrase = _phrase(leaves) if cap is not None else None
+    phrase = _phrase(leaves) if cap is not None and not alone else None
     if phrase is not None:
         needed.append(phrase)
     share = shares(list(dict.fromkeys(word.lower() for word in needed)))
@@ -165,7 +182,9 @@ def estimate(
     postings = 0.0
     for at, leaf in enumerate(leaves):
         parts = words(leaf.text)
-        if isinstance(leaf, Term) and leaf.prefix and parts:
+        if at in alone:
+            postings += sum(of(lexeme) for lexeme in alone[at])
+        elif isinstance(leaf, Term) and leaf.prefix and parts:
             stands_for = prefix_weight * of(parts[-1] + "*")
             rest = [of(word) for word in parts[:-1]]
             postings += PHRASE_WEIGHT * min([stands_for, *rest]) if rest else stands_for

@@ -49,14 +49,16 @@ from app.text.common import PAIRS, pairs
 FIELDS = ("title", "body")
 # Each field's pairs of common words standing together (app/text/common.py), one token each: a
 # phrase of common words is found from its pair's releases, where its positions were compared in
-# every release holding both words (a phrase of two words half the archive holds: 600 ms).
+# every release holding both words (a phrase of two words half the archive holds: 600 ms). Each
+# pair's count is kept, no positions: a phrase of just two common words is its pair alone,
+# scored like a word.
 PAIR_FIELDS = {"title": "title_pairs", "body": "body_pairs"}
 # Title matches weigh ten times body matches, as FTS5's bm25(10.0, 1.0) weighed them.
 TITLE_BOOST = 10.0
 # What the schema below is: an index made with another is rebuilt. (tantivy opens an index only
 # with the schema it was made with: the migration that changes this deletes the old directory,
 # `remove`, while no writer runs, and the next writer or start makes the index again.)
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 STATE = "pressroom-state.json"  # beside tantivy's files: what the index holds (`Held`)
 # The writer's memory (split between its threads): the ingest's bound is 300 MB in all.
 WRITER_HEAP = 96_000_000
@@ -98,8 +100,8 @@ def _schema() -> Any:
     builder.add_integer_field("id", stored=True, indexed=True, fast=True)
     for field in FIELDS:
         builder.add_text_field(field, tokenizer_name="words", index_option="position")
-    for field in PAIR_FIELDS.values():  # which releases hold a pair: no positions, no counts
-        builder.add_text_field(field, tokenizer_name="words", index_option="basic")
+    for field in PAIR_FIELDS.values():  # which releases hold a pair, and how often
+        builder.add_text_field(field, tokenizer_name="words", index_option="freq")
     builder.add_integer_field("published", indexed=True, fast=True)
     builder.add_integer_field("year", indexed=True, fast=True)
     builder.add_integer_field("order", indexed=True, fast=True)

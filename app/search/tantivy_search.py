@@ -45,7 +45,7 @@ from app.search.results import (
 from app.search.side_index import FIELDS, PAIR_FIELDS, SCHEMA, TITLE_BOOST
 from app.search.sqlite_hits import hits
 from app.text.analyser import Sequences, sequences
-from app.text.common import PAIR_MARK
+from app.text.common import PAIR_MARK, pair_alone
 from app.text.common import pairs as common_pairs
 
 Query = Any  # tantivy.Query
@@ -76,7 +76,11 @@ def _sequence(field: str, words: tuple[str, ...], prefix: bool) -> Query:
     """One field's query for a sequence of indexed words (the last a prefix, when `prefix`),
     with each pair of common words standing together in it required too, unscored (side_index's
     PAIR_FIELDS): it changes neither what matches nor a score, and tantivy's intersection starts
-    from the rarest clause, the pair's few releases."""
+    from the rarest clause, the pair's few releases. A sequence of just two common words is
+    its pair alone, scored by its count (`"the the"`, 937,799 matches at 1,000,000 releases:
+    no positions compared, where the phrase took 259 ms)."""
+    if not prefix and (alone := pair_alone(words)) is not None:
+        return tantivy.Query.term_query(SCHEMA, PAIR_FIELDS[field], alone, index_option="freq")
     if prefix:
         if len(words) == 1:
             return tantivy.Query.regex_query(SCHEMA, field, _regex(words[0]) + ".*")

@@ -8,7 +8,9 @@ tsvectors as a lexeme at the first word's position (app/search/index.py), the in
 in a field of its own beside each text field (app/search/side_index.py). A phrase's query
 requires the pair beside the words (app/search/postgres.py, app/search/tantivy_search.py), which
 changes nothing it matches: the index finds the pair's releases, a few, where it had hundreds of
-thousands of candidates. Lucene's CommonGrams filter does the same.
+thousands of candidates. Lucene's CommonGrams filter does the same. A phrase of just two common
+words is its pair alone (`pair_alone`): both engines read it as a word, scored by its count, and
+compare no positions at all.
 
 A fixed list, of the function words of English, Russian and Kazakh (what an archive of press
 releases in any of them holds most), not the commonest words of the archive at hand: what a
@@ -78,6 +80,26 @@ def pairs(words: Sequence[str]) -> Iterator[str]:
     for first, second in pairwise(words):
         if first in found and second in found:
             yield pair(first, second)
+
+
+def pair_alone(words: Sequence[str]) -> str | None:
+    """The pair lexeme that alone finds a sequence of exactly two common words, or None: a
+    release holds it exactly where the two stand together in one part, so no positions need
+    comparing. (PostgreSQL's positions stop at 16,383 and 256 a word; the pair finds the two
+    past those too, as the index beside SQLite does.)"""
+    if len(words) == 2 and words[0] in common() and words[1] in common():
+        return pair(words[0], words[1])
+    return None
+
+
+def pairs_alone(text: str) -> list[str] | None:
+    """The pair lexemes that alone find a phrase (its text as typed), one for each sequence it
+    stands for, when each sequence is two common words; None otherwise."""
+    options = sequences(text).options
+    found = [pair_alone(option) for option in options]
+    if not found or None in found:
+        return None
+    return sorted({lexeme for lexeme in found if lexeme is not None})
 
 
 def phrase_pairs(text: str) -> list[str]:
