@@ -13,19 +13,22 @@ from typing import Any
 
 import pytest
 from alembic import command
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
 from app import cli
+from app.config import Settings
 from app.db import create_db_engine
 from app.ingest.changes import ChangeLog
 from app.ingest.command import ingest
 from app.ingest.store import TOO_MANY_WORDS, upsert_batch
+from app.main import create_app
 from app.models import ChangeKind
 from app.queries import get_release
 from app.reads import Snapshot
 from app.schema_version import alembic_config
-from app.search import index
+from app.search import index, postgres
 from app.search.grammar import parse
 from app.search.postgres import compile_tsquery
 from tests.fixtures.postgres import create_database, drop_database
@@ -324,6 +327,29 @@ def test_ingestion_is_idempotent_and_updates_in_place(postgres_url: str, load: I
         assert connection.execute(match, {"q": "old"}).scalar() == 0
         assert connection.execute(match, {"q": "yak"}).scalar() == 1
     engine.dispose()
+
+
+@pytest.mark.parametrize("cost", [0.0, 1e9])  # a block's matches read by the index; walked
+def test_a_blocks_newest_matches_are_the_same_read_by_the_index_or_walked(
+    postgres_url: str, load: Ingest, monkeypatch: pytest.MonkeyPatch, cost: float
+) -> None:
+    # every third of 30 releases holds `harbour`, 10 matches, in blocks of 4: the newest 4
+    # ranked among themselves (all alike: by id), then the next 4, then the last 2
+    for i in range(1, 31):
+        body = "The harbour opened." if i % 3 == 0 else "The road opened."
+        load({f"r{i:02}": seed_text("2025-01-01", f"Report {i}", body)})
+    monkeypatch.setattr(postgres, "INDEX_ROW_COST", cost)
+    settings = Settings(database_url=postgres_url, rank_window=4)
+    found: list[int] = []
+    params: dict[str, str | int] = {"q": "harbour", "limit": 3}
+    with TestClient(create_app(settings)) as client:
+        while True:
+            body = client.get("/v1/search", params=params).json()
+            found += [item["press_release"]["id"] for item in body["items"]]
+            if body["next_cursor"] is None:
+                break
+            params = {"q": "harbour", "limit": 3, "cursor": body["next_cursor"]}
+    assert found == [21, 24, 27, 30, 9, 12, 15, 18, 3, 6]
 
 
 PENDING = text(

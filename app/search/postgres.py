@@ -119,12 +119,28 @@ def _count(shape: FilterShape) -> Statement:
     )
 
 
+# Finding a block's newest matches: PostgreSQL's planner walks the ids down from `hi` and tests
+# each row's tsvector, or reads every match below `hi` by the GIN index and keeps the newest.
+# It walks whenever it guesses more matches than the block, however few that leaves in each
+# row it tests. Measured at 1,000,000 releases, warm, for the newest 10,000 (bench/RESULTS.md,
+# "2026-12-04"): a pair in 4 % of the releases, walked 460 ms (239,355 rows tested), read by the
+# index 145 to 199 ms; a pair in 94 %, walked 19 ms, read by the index 1,849 ms. A row the index
+# reads costs about this many of the rows the walk tests; the block reads by the index when the
+# walk would test more rows than that many times the matches.
+INDEX_ROW_COST = 2.5
+# The newest releases whose share of matches tells the two apart (the threshold is coarse: at
+# 1,000,000 releases, 6 %): fewer than the budget's sample, as each is tested, on every search
+# with more matches than a block.
+SPREAD_SAMPLE = 500
+
+
 @cache
-def _block(shape: FilterShape, positioned: bool, few: bool) -> Statement:
+def _block(shape: FilterShape, positioned: bool, few: bool, sparse: bool = False) -> Statement:
     """Rows of one block of the relevance walk: the WINDOW matches with the highest ids up to
     `hi`, ranked among themselves by ts_rank_cd, best first, ties by id, past the position
     `(k0, k1)` when there is one. `few`: the whole match set fits in the window, and its ids
-    are bound as `matches`."""
+    are bound as `matches`. `sparse`: the matches below `hi` are read by the GIN index, then
+    the newest kept (INDEX_ROW_COST)."""
     # The block's ids first, and only then their tsvectors, one primary-key lookup each (a
     # LATERAL subquery kept apart by OFFSET 0): sorting the matches with their tsvectors by id
     # spilled a sort of 40 MB to disk for a prefix matching 20,000 releases.
@@ -137,6 +153,10 @@ def _block(shape: FilterShape, positioned: bool, few: bool) -> Statement:
         # index compared the positions of each candidate a second time (a phrase of a common
         # and a rarer word: 600 ms of the request's 1.2 s).
         newest = select(s.id).where(member_of(s.id, "matches"), upto).order_by(s.id.desc())
+    elif sparse:
+        # behind OFFSET 0, and with no order of its own, the match set is read as a whole
+        matched = select(s.id).where(_MATCH, *filter_clauses(shape, s), upto).offset(0).subquery()
+        newest = select(matched.c.id).order_by(matched.c.id.desc())
     else:
         newest = select(s.id).where(_MATCH, *filter_clauses(shape, s), upto)
         newest = newest.order_by(s.id.desc())
@@ -247,6 +267,30 @@ def _first(snapshot: Snapshot, shape: FilterShape, params: Params, cap: int) -> 
     key = f"first matches {shape} {sorted(bound.items())}"
     ids: list[int] = snapshot.once(key, lambda: snapshot.scalar(_first_matches(shape), bound) or [])
     return ids
+
+
+@cache
+def _sample_matches(shape: FilterShape) -> Statement:
+    """How many of the releases with ids above `since` match, each of their rows tested: behind
+    OFFSET 0, as otherwise PostgreSQL may AND the query's GIN entries with the ids, and read a
+    common word's whole entry to count a sample (`_SHARES`)."""
+    sample = select(search_index).where(s.id > bindparam("since", type_=BigInteger)).offset(0)
+    rows = sample.subquery()
+    return Statement(
+        select(func.count())
+        .select_from(rows)
+        .where(rows.c.search_vector.op("@@")(QUERY), *filter_clauses(shape, rows.c))
+    )
+
+
+def _sparse(snapshot: Snapshot, shape: FilterShape, params: Params, window: int) -> bool:
+    """Whether more than `window` matches are so thinly spread that a block's newest are read
+    more cheaply by the GIN index than by walking the ids down (INDEX_ROW_COST): the share of
+    the newest SPREAD_SAMPLE releases that match. Remembered until the database changes."""
+    archive = snapshot.count(_ARCHIVE_SIZE, {}) or 0
+    since = max(0, archive - SPREAD_SAMPLE)
+    share = snapshot.count(_sample_matches(shape), params | {"since": since}) / (archive - since)
+    return share == 0 or window / share > INDEX_ROW_COST * share * archive
 
 
 def _capped_count(snapshot: Snapshot, shape: FilterShape, params: Params, cap: int) -> int:
@@ -424,10 +468,12 @@ class PostgresSearch:
         window, bound = request.window, _bound(query)
         few = _capped_count(snapshot, shape, bound, window + 1) <= window
         matches = {"matches": _first(snapshot, shape, bound, window + 1)} if few else {}
+        sparse = not few and _sparse(snapshot, shape, bound, window)
 
         def fetch(hi: int, position: tuple[float, int] | None, n: int) -> list[Row]:
             bounds = block_params(hi, position, n) | matches
-            return snapshot.rows(_block(shape, position is not None, few), params | bounds)
+            block = _block(shape, position is not None, few, sparse)
+            return snapshot.rows(block, params | bounds)
 
         rows, following, whole = relevance_page(fetch, start, request.limit, request.window)
         return rows, following, len(rows) if whole else None
