@@ -1,7 +1,7 @@
 """Phrases of common words (app/text/common.py): both engines find them by the pairs their
 indexes hold, and answer the same; the work budget prices them by their pairs' releases."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -67,16 +67,26 @@ def test_phrases_of_common_words_match_the_same_releases_on_both_engines(
     assert found(client, q) == expected
 
 
+def twenty_served(
+    database_url: str, load: Ingest, body: Callable[[int], str], budget: int
+) -> Iterator[TestClient]:
+    """Releases 1 to 20, each with the body `body(i)`, served with a budget of `budget`
+    postings."""
+    for i in range(1, 21):
+        load({f"s{i:02}": seed_text("2025-01-01", f"Report {i}", body(i))})
+    settings = Settings(database_url=database_url, search_budget=budget)
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
 @pytest.fixture
 def seldom_together(database_url: str, load: Ingest) -> Iterator[TestClient]:
     """Twenty releases that all hold `was`, `this` and `filed`, two of them (7 and 15) as the
     phrase "was this filed", served with a budget of 15 postings."""
-    for i in range(1, 21):
-        body = "Was this filed" if i in {7, 15} else "This report was filed"
-        load({f"s{i:02}": seed_text("2025-01-01", f"Report {i}", body)})
-    settings = Settings(database_url=database_url, search_budget=15)
-    with TestClient(create_app(settings)) as client:
-        yield client
+    seldom = {7: "Was this filed", 15: "Was this filed"}
+    yield from twenty_served(
+        database_url, load, lambda i: seldom.get(i, "This report was filed"), 15
+    )
 
 
 def test_a_phrase_of_common_words_that_seldom_stand_together_costs_its_pair(
@@ -96,11 +106,7 @@ def test_a_phrase_of_common_words_that_seldom_stand_together_costs_its_pair(
 def always_together(database_url: str, load: Ingest) -> Iterator[TestClient]:
     """Twenty releases that all hold the phrase "was this filed", served with a budget of one
     posting."""
-    for i in range(1, 21):
-        load({f"a{i:02}": seed_text("2025-01-01", f"Report {i}", "Was this filed")})
-    settings = Settings(database_url=database_url, search_budget=1)
-    with TestClient(create_app(settings)) as client:
-        yield client
+    yield from twenty_served(database_url, load, lambda i: "Was this filed", 1)
 
 
 def test_a_phrase_of_just_two_common_words_is_answered_like_a_word(

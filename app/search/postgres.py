@@ -153,13 +153,13 @@ def _block(shape: FilterShape, positioned: bool, few: bool, sparse: bool = False
         # index compared the positions of each candidate a second time (a phrase of a common
         # and a rarer word: 600 ms of the request's 1.2 s).
         newest = select(s.id).where(member_of(s.id, "matches"), upto).order_by(s.id.desc())
-    elif sparse:
-        # behind OFFSET 0, and with no order of its own, the match set is read as a whole
-        matched = select(s.id).where(_MATCH, *filter_clauses(shape, s), upto).offset(0).subquery()
-        newest = select(matched.c.id).order_by(matched.c.id.desc())
     else:
         newest = select(s.id).where(_MATCH, *filter_clauses(shape, s), upto)
-        newest = newest.order_by(s.id.desc())
+        if sparse:  # behind OFFSET 0, with no order of its own, the match set is read whole
+            matched = newest.offset(0).subquery()
+            newest = select(matched.c.id).order_by(matched.c.id.desc())
+        else:
+            newest = newest.order_by(s.id.desc())
     ids = newest.limit(bindparam("window")).subquery("ids")
     looked_up = search_index.alias("looked_up")
     vectors = (
@@ -245,7 +245,8 @@ _SHARES = Statement(
 
 @cache
 def _sampled(shape: FilterShape) -> Statement:
-    """How many of the releases with ids above `since` match (app/search/budget.py's sample)."""
+    """How many of the releases with ids above `since` match (app/search/budget.py's sample, and
+    `_sparse`'s)."""
     return Statement(
         select(func.count())
         .select_from(search_index)
@@ -269,27 +270,13 @@ def _first(snapshot: Snapshot, shape: FilterShape, params: Params, cap: int) -> 
     return ids
 
 
-@cache
-def _sample_matches(shape: FilterShape) -> Statement:
-    """How many of the releases with ids above `since` match, each of their rows tested: behind
-    OFFSET 0, as otherwise PostgreSQL may AND the query's GIN entries with the ids, and read a
-    common word's whole entry to count a sample (`_SHARES`)."""
-    sample = select(search_index).where(s.id > bindparam("since", type_=BigInteger)).offset(0)
-    rows = sample.subquery()
-    return Statement(
-        select(func.count())
-        .select_from(rows)
-        .where(rows.c.search_vector.op("@@")(QUERY), *filter_clauses(shape, rows.c))
-    )
-
-
 def _sparse(snapshot: Snapshot, shape: FilterShape, params: Params, window: int) -> bool:
     """Whether more than `window` matches are so thinly spread that a block's newest are read
     more cheaply by the GIN index than by walking the ids down (INDEX_ROW_COST): the share of
     the newest SPREAD_SAMPLE releases that match. Remembered until the database changes."""
     archive = snapshot.count(_ARCHIVE_SIZE, {}) or 0
     since = max(0, archive - SPREAD_SAMPLE)
-    share = snapshot.count(_sample_matches(shape), params | {"since": since}) / (archive - since)
+    share = snapshot.count(_sampled(shape), params | {"since": since}) / (archive - since)
     return share == 0 or window / share > INDEX_ROW_COST * share * archive
 
 
